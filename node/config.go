@@ -189,6 +189,9 @@ func (c *Config) ApplyFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("read config %s: %w: %w", path, ErrInvalidConfig, err)
 	}
+	if len(c.P2P.Peers) == 0 {
+		c.P2P.Peers = nil // `peers = []` and no peers compare equal
+	}
 	if extra := md.Undecoded(); len(extra) > 0 {
 		keys := make([]string, len(extra))
 		for i, k := range extra {
@@ -212,6 +215,21 @@ func (c *Config) ApplyEnv(lookupEnv func(string) (string, bool)) error {
 		}
 	}
 	return nil
+}
+
+// Set assigns one key, named as in the TOML file ("p2p.listen_addr"), from
+// its string form as an environment variable would give it (lists are
+// comma-separated, durations like "300ms"). Command-line flags use it.
+func (c *Config) Set(key, value string) error {
+	for _, s := range settings {
+		if s.key == key {
+			if err := s.set(c, value); err != nil {
+				return fmt.Errorf("%w: %s: %v", ErrInvalidConfig, key, err)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: unknown key %s", ErrInvalidConfig, key)
 }
 
 // Path resolves p against Home; absolute and empty paths are returned as is.
@@ -392,7 +410,7 @@ var settings = []setting{
 	stringSetting("data_dir", "Block store and state.", func(c *Config) *string { return &c.DataDir }),
 	stringSetting("p2p.listen_addr", "host:port the validator transport listens on.",
 		func(c *Config) *string { return &c.P2P.ListenAddr }),
-	listSetting("p2p.peers", "Validators to dial, as 0xADDRESS@host:port (comma-separated in the environment).",
+	listSetting("p2p.peers", "Validators to dial, as 0xADDRESS@host:port (comma-separated in env and flags).",
 		func(c *Config) *[]string { return &c.P2P.Peers }),
 	stringSetting("rpc.listen_addr", "host:port of the JSON-RPC server (HTTP and WebSocket).",
 		func(c *Config) *string { return &c.RPC.ListenAddr }),
@@ -507,7 +525,10 @@ func tomlValue(v any) (string, error) {
 		for i, s := range v {
 			q[i] = quoteTOML(s)
 		}
-		return "[" + strings.Join(q, ", ") + "]", nil
+		if len(q) <= 1 {
+			return "[" + strings.Join(q, "") + "]", nil
+		}
+		return "[\n  " + strings.Join(q, ",\n  ") + ",\n]", nil
 	case int, int64, uint64:
 		return fmt.Sprint(v), nil
 	case Duration:

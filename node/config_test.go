@@ -268,3 +268,53 @@ func TestPeerAddrs(t *testing.T) {
 	require.Equal(t, "0x1111111111111111111111111111111111111111", strings.ToLower(addrs[0].Hex()))
 	require.Equal(t, []string{"127.0.0.1:26657", "10.0.0.2:26656"}, hosts)
 }
+
+func TestSet(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		key, value string
+		wantErr    bool
+		check      func(t *testing.T, c Config)
+	}{
+		{key: "p2p.peers", value: peerA + "," + peerB, check: func(t *testing.T, c Config) {
+			require.Equal(t, []string{peerA, peerB}, c.P2P.Peers)
+		}},
+		{key: "consensus.tick_interval", value: "2s", check: func(t *testing.T, c Config) {
+			require.Equal(t, 2*time.Second, c.Consensus.TickInterval.Duration())
+		}},
+		{key: "mempool.max_bytes", value: "4096", check: func(t *testing.T, c Config) {
+			require.Equal(t, int64(4096), c.Mempool.MaxBytes)
+		}},
+		{key: "log.level", value: "warn", check: func(t *testing.T, c Config) {
+			require.Equal(t, "warn", c.Log.Level)
+		}},
+		{key: "mempool.max_txs", value: "ten", wantErr: true},
+		{key: "p2p.listen", value: "x", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.key, func(t *testing.T) {
+			t.Parallel()
+			c := DefaultConfig()
+			err := c.Set(tc.key, tc.value)
+			if tc.wantErr {
+				require.ErrorIs(t, err, ErrInvalidConfig)
+				require.Contains(t, err.Error(), tc.key)
+				return
+			}
+			require.NoError(t, err)
+			tc.check(t, c)
+		})
+	}
+}
+
+func TestWriteTOMLRoundTripDefaults(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	require.NoError(t, DefaultConfig().WriteTOML(&buf))
+	home := t.TempDir()
+	writeConfigFile(t, home, buf.String())
+	got, err := ReadConfig(home, noEnv)
+	require.NoError(t, err)
+	got.Home = ""
+	require.Equal(t, DefaultConfig(), got)
+}
