@@ -106,12 +106,13 @@ func (db *DB) Prove(root attest.Hash, key []byte) ([]byte, [][]byte, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("prove %q at %s: %w", key, root, err)
 	}
-	var proof proofList
-	if err := t.Prove(key, &proof); err != nil {
-		return nil, nil, fmt.Errorf("prove %q at %s: %w", key, root, err)
-	}
+	// Get first: it loads the path into the trie, so Prove walks it in memory.
 	v, err := t.Get(key)
 	if err != nil {
+		return nil, nil, fmt.Errorf("prove %q at %s: %w", key, root, err)
+	}
+	var proof proofList
+	if err := t.Prove(key, &proof); err != nil {
 		return nil, nil, fmt.Errorf("prove %q at %s: %w", key, root, err)
 	}
 	return clone(v), proof, nil

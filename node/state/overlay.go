@@ -30,6 +30,7 @@ type Overlay struct {
 	journal   []change // undo log since the oldest live snapshot
 	snapshots []int    // journal length at each snapshot, by id
 
+	restored  bool // a flush put a committed value back: Commit may see unchanged nodes
 	committed bool
 }
 
@@ -130,8 +131,7 @@ func (o *Overlay) Root() (attest.Hash, error) {
 
 // Commit applies every pending write and returns the new root with the trie
 // nodes created since Fork, for the caller to persist (and, once durable,
-// hand to DB.Remember). Nodes are in a deterministic order. The overlay is
-// unusable afterwards.
+// hand to DB.Remember). The overlay is unusable afterwards.
 func (o *Overlay) Commit() (attest.Hash, []Node, error) {
 	if o.committed {
 		return attest.Hash{}, nil, ErrCommitted
@@ -140,8 +140,9 @@ func (o *Overlay) Commit() (attest.Hash, []Node, error) {
 		return attest.Hash{}, nil, fmt.Errorf("commit state: %w", err)
 	}
 	root, set := o.work.Commit(false)
+	nodes := newNodes(set, o.restored)
 	o.release()
-	return root, newNodes(set), nil
+	return root, nodes, nil
 }
 
 // write records a new pending value for key and journals the old one.
@@ -206,6 +207,7 @@ func (o *Overlay) apply(key string) error {
 		}
 		value = v
 		delete(o.flushed, key)
+		o.restored = true
 	}
 	var err error
 	if value == nil {
@@ -235,18 +237,21 @@ func (o *Overlay) release() {
 	o.journal, o.snapshots = nil, nil
 }
 
-// newNodes lists a commit's new nodes, deepest first. Deletions are dropped
-// (the archive keeps every node), and so are nodes rewritten unchanged, as
-// happens when a revert restores a value an earlier flush had replaced.
-func newNodes(set *trienode.NodeSet) []Node {
+// newNodes lists a commit's new nodes in no particular order (the batch they
+// go to doesn't care, and sorting costs a tenth of a commit). Deletions are
+// dropped, as the archive keeps every node. When restored is set, nodes
+// rewritten unchanged (a revert put back a value an earlier flush replaced)
+// are dropped too.
+func newNodes(set *trienode.NodeSet, restored bool) []Node {
 	if set == nil {
 		return nil
 	}
 	out := make([]Node, 0, len(set.Nodes))
-	set.ForEachWithOrder(func(path string, n *trienode.Node) {
-		if !n.IsDeleted() && !bytes.Equal(set.Origins[path], n.Blob) {
-			out = append(out, Node{Hash: n.Hash, Blob: n.Blob})
+	for path, n := range set.Nodes {
+		if n.IsDeleted() || restored && bytes.Equal(set.Origins[path], n.Blob) {
+			continue
 		}
-	})
+		out = append(out, Node{Hash: n.Hash, Blob: n.Blob})
+	}
 	return out
 }
