@@ -41,6 +41,10 @@ type secureConn struct {
 	recvNonce uint64
 	maxFrame  int
 	wbuf      []byte
+	// Nonce buffers live here so that handing them to the AEAD does not
+	// allocate per frame.
+	sendNonceBuf [chacha20poly1305.NonceSize]byte
+	recvNonceBuf [chacha20poly1305.NonceSize]byte
 }
 
 func newSecureConn(r *bufio.Reader, w io.Writer, keys sessionKeys, maxFrame int) (*secureConn, error) {
@@ -63,8 +67,7 @@ func (c *secureConn) writeMessage(m Message) error {
 	if len(m.Payload) > c.maxPayload() {
 		return fmt.Errorf("write message of %d bytes, limit %d: %w", len(m.Payload), c.maxPayload(), ErrFrameTooLarge)
 	}
-	nonce, err := nextNonce(&c.sendNonce)
-	if err != nil {
+	if err := nextNonce(&c.sendNonce, &c.sendNonceBuf); err != nil {
 		return err
 	}
 	body := len(m.Payload) + frameOverhead
@@ -73,8 +76,8 @@ func (c *secureConn) writeMessage(m Message) error {
 	buf = append(buf, m.Type)
 	buf = append(buf, m.Payload...)
 	hdr := buf[:frameHeaderBytes]
-	sealed := c.seal.Seal(buf[frameHeaderBytes:frameHeaderBytes], nonce[:], buf[frameHeaderBytes:], hdr)
-	_, err = c.w.Write(buf[:frameHeaderBytes+len(sealed)])
+	sealed := c.seal.Seal(buf[frameHeaderBytes:frameHeaderBytes], c.sendNonceBuf[:], buf[frameHeaderBytes:], hdr)
+	_, err := c.w.Write(buf[:frameHeaderBytes+len(sealed)])
 	if cap(buf) <= keepBufferBytes {
 		c.wbuf = buf
 	} else {
@@ -111,25 +114,23 @@ func (c *secureConn) readMessageLimit(max int) (Message, error) {
 	if _, err := io.ReadFull(c.r, body); err != nil {
 		return Message{}, fmt.Errorf("read frame body: %w", unexpectedEOF(err))
 	}
-	nonce, err := nextNonce(&c.recvNonce)
-	if err != nil {
+	if err := nextNonce(&c.recvNonce, &c.recvNonceBuf); err != nil {
 		return Message{}, err
 	}
-	plain, err := c.open.Open(body[:0], nonce[:], body, hdr[:])
+	plain, err := c.open.Open(body[:0], c.recvNonceBuf[:], body, hdr[:])
 	if err != nil {
 		return Message{}, fmt.Errorf("open frame %d: %w", c.recvNonce-1, ErrDecrypt)
 	}
 	return Message{Type: plain[0], Payload: plain[typeBytes:]}, nil
 }
 
-// nextNonce returns the nonce for counter *ctr and advances it. The last
-// counter value is never used, so a session cannot wrap around.
-func nextNonce(ctr *uint64) ([chacha20poly1305.NonceSize]byte, error) {
-	var nonce [chacha20poly1305.NonceSize]byte
+// nextNonce writes the nonce for counter *ctr into nonce and advances the
+// counter. The last counter value is never used, so a session cannot wrap.
+func nextNonce(ctr *uint64, nonce *[chacha20poly1305.NonceSize]byte) error {
 	if *ctr == math.MaxUint64 {
-		return nonce, ErrNonceExhausted
+		return ErrNonceExhausted
 	}
 	binary.BigEndian.PutUint64(nonce[chacha20poly1305.NonceSize-8:], *ctr)
 	*ctr++
-	return nonce, nil
+	return nil
 }
