@@ -27,32 +27,35 @@ const EnvPrefix = "CAUSEWAY_"
 
 // Defaults and bounds of the node configuration.
 const (
-	DefaultP2PListenAddr    = "127.0.0.1:26656"
-	DefaultRPCListenAddr    = "127.0.0.1:8545"
-	DefaultRPCMaxRequest    = 8 << 20 // a recv batch: certified header plus many proofs
-	DefaultMempoolMaxTxs    = 100_000
-	DefaultMempoolMaxBytes  = 256 << 20
-	DefaultMempoolNonceGap  = 1000 // highest nonce admitted ahead of an account's next one
-	DefaultSkipWindow       = 16
-	DefaultTickInterval     = 300 * time.Millisecond
-	DefaultLogLevel         = "info"
-	DefaultLogFormat        = LogFormatJSON
-	minRPCMaxRequest        = 1 << 10
-	maxRPCMaxRequest        = 1 << 30
-	minMempoolMaxBytes      = 1 << 20
-	minTickInterval         = time.Millisecond
-	maxTickInterval         = time.Minute
-	maxSkipWindow           = 100_000
-	peerSeparator           = "@"
-	envListSeparator        = ","
-	defaultGenesisPath      = "config/genesis.json"
-	defaultKeyPath          = "keys/validator.json"
-	defaultPasswordFilePath = "keys/password.txt"
-	defaultDataDir          = "data"
-	defaultConsensusWALPath = "data/consensus.wal"
-	maxTCPPort              = 65535
-	configFileMode          = 0o644
-	configDirMode           = 0o755
+	DefaultP2PListenAddr      = "127.0.0.1:26656"
+	DefaultRPCListenAddr      = "127.0.0.1:8545"
+	DefaultRPCMaxRequest      = 1 << 20 // a 64 KiB transaction is 128 KiB of hex; as rpc.DefaultMaxRequestBytes
+	DefaultMempoolMaxTxs      = 100_000
+	DefaultMempoolMaxBytes    = 256 << 20
+	DefaultMempoolNonceWindow = 1000 // highest nonce admitted ahead of an account's next one
+	DefaultSkipWindow         = 16
+	DefaultTickInterval       = 300 * time.Millisecond
+	DefaultLogLevel           = "info"
+	DefaultLogFormat          = LogFormatJSON
+	minRPCMaxRequest          = 1 << 10
+	maxRPCMaxRequest          = 1 << 30
+	minMempoolMaxBytes        = 1 << 20
+	maxMempoolMaxBytes        = 1 << 40
+	maxMempoolTxs             = 100 * DefaultMempoolMaxTxs
+	maxNonceWindow            = 1 << 32
+	minTickInterval           = time.Millisecond
+	maxTickInterval           = time.Minute
+	maxSkipWindow             = 100_000
+	peerSeparator             = "@"
+	envListSeparator          = ","
+	defaultGenesisPath        = "config/genesis.json"
+	defaultKeyPath            = "keys/validator.json"
+	defaultPasswordFilePath   = "keys/password.txt"
+	defaultDataDir            = "data"
+	defaultConsensusWALPath   = "data/consensus.wal"
+	maxTCPPort                = 65535
+	configFileMode            = 0o644
+	configDirMode             = 0o755
 )
 
 // ErrInvalidConfig wraps every configuration error; the message names the key.
@@ -139,7 +142,7 @@ func DefaultConfig() Config {
 		Mempool: MempoolConfig{
 			MaxTxs:      DefaultMempoolMaxTxs,
 			MaxBytes:    DefaultMempoolMaxBytes,
-			NonceWindow: DefaultMempoolNonceGap,
+			NonceWindow: DefaultMempoolNonceWindow,
 		},
 		Consensus: ConsensusConfig{
 			SkipWindow:   DefaultSkipWindow,
@@ -315,12 +318,14 @@ func (c Config) Validate() error {
 			return "rpc.max_request_bytes", inRange(c.RPC.MaxRequestBytes, minRPCMaxRequest, maxRPCMaxRequest)
 		},
 		func() (string, error) {
-			return "mempool.max_txs", inRange(c.Mempool.MaxTxs, 1, DefaultMempoolMaxTxs*100)
+			return "mempool.max_txs", inRange(c.Mempool.MaxTxs, 1, maxMempoolTxs)
 		},
 		func() (string, error) {
-			return "mempool.max_bytes", inRange(c.Mempool.MaxBytes, minMempoolMaxBytes, 1<<40)
+			return "mempool.max_bytes", inRange(c.Mempool.MaxBytes, minMempoolMaxBytes, maxMempoolMaxBytes)
 		},
-		func() (string, error) { return "mempool.nonce_window", inRange(c.Mempool.NonceWindow, 1, 1<<32) },
+		func() (string, error) {
+			return "mempool.nonce_window", inRange(c.Mempool.NonceWindow, 1, maxNonceWindow)
+		},
 		func() (string, error) {
 			return "consensus.skip_window", inRange(c.Consensus.SkipWindow, 0, maxSkipWindow)
 		},
