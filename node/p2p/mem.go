@@ -134,25 +134,23 @@ func (m *memTransport) Stop() error {
 	return nil
 }
 
-// pump moves queued messages to the Inbound channel until stopped.
+// pump moves queued messages to the Inbound channel one at a time, so a
+// slow consumer leaves them in the bounded queue, until stopped.
 func (m *memTransport) pump() {
 	defer m.wg.Done()
-	var batch []Inbound
 	for {
 		select {
 		case <-m.ctx.Done():
 			return
 		case <-m.queue.ready:
 		}
-		batch = m.queue.drain(batch[:0])
-		for _, in := range batch {
+		for in, ok := m.queue.pop(); ok; in, ok = m.queue.pop() {
 			select {
 			case m.inbound <- in:
 			case <-m.ctx.Done():
 				return
 			}
 		}
-		clear(batch)
 	}
 }
 

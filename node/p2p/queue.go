@@ -49,6 +49,21 @@ func (q *sendQueue[T]) drain(dst []T) []T {
 	return dst
 }
 
+// pop removes and returns the oldest element, if any.
+func (q *sendQueue[T]) pop() (T, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var zero T
+	if q.n == 0 {
+		return zero, false
+	}
+	v := q.buf[q.head]
+	q.buf[q.head] = zero
+	q.head = (q.head + 1) % len(q.buf)
+	q.n--
+	return v, true
+}
+
 // len is the number of queued elements.
 func (q *sendQueue[T]) len() int {
 	q.mu.Lock()

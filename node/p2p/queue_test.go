@@ -108,3 +108,20 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestSendQueuePop(t *testing.T) {
+	t.Parallel()
+	q := newSendQueue[int](2)
+	_, ok := q.pop()
+	require.False(t, ok)
+	q.push(1)
+	q.push(2)
+	q.push(3) // drops 1
+	for _, want := range []int{2, 3} {
+		v, ok := q.pop()
+		require.True(t, ok)
+		require.Equal(t, want, v)
+	}
+	_, ok = q.pop()
+	require.False(t, ok)
+}

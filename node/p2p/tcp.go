@@ -29,7 +29,10 @@ const (
 )
 
 // TCP is the production Transport: authenticated, encrypted TCP connections
-// between validators.
+// between validators, one per pair. Outbound messages wait in a bounded
+// per-peer queue that drops its oldest entry when full; inbound messages are
+// never dropped: a consumer that stops reading Inbound stalls the readers,
+// and TCP flow control pushes back on the senders.
 type TCP struct {
 	cfg        Config
 	log        *zap.Logger
