@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/BurntSushi/toml"
@@ -94,4 +95,28 @@ func TestConfigValidateEnvOverride(t *testing.T) {
 	r := causeway(t, "config", "show", "--home", t.TempDir())
 	require.Equal(t, exitError, r.code)
 	require.Contains(t, r.stderr, "log.format")
+}
+
+// TestExampleConfigIsCurrent keeps deploy/config/node.example.toml identical
+// to what `causeway config init` writes. Regenerate it with:
+//
+//	go run ./cmd/causeway config show --home /nonexistent > deploy/config/node.example.toml
+func TestExampleConfigIsCurrent(t *testing.T) {
+	t.Parallel()
+	want, err := os.ReadFile(filepath.Join("..", "..", "deploy", "config", "node.example.toml"))
+	require.NoError(t, err)
+	var got strings.Builder
+	require.NoError(t, node.DefaultConfig().WriteTOML(&got))
+	require.Equal(t, string(want), got.String())
+}
+
+// TestReadmeDocumentsEveryEnvVar keeps the README's configuration reference
+// complete.
+func TestReadmeDocumentsEveryEnvVar(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	for _, v := range node.EnvVars() {
+		require.Contains(t, string(readme), "`"+v.Key+"` | `"+v.Name+"`", "README configuration table")
+	}
 }
