@@ -79,16 +79,22 @@ func TestSigCacheConcurrent(t *testing.T) {
 	t.Parallel()
 	txs, gen := signed(t, 8)
 	c := app.NewSigCache(4)
+	const workers = 4
 	var wg sync.WaitGroup
-	for w := range 4 {
+	errs := make([]error, workers) // FailNow must not run off the test goroutine
+	for w := range workers {
 		wg.Go(func() {
 			for i := range 50 {
 				tr := txs[(i+w)%len(txs)]
-				_, err := c.Sender(gen, tr, tr.Hash())
-				require.NoError(t, err)
+				if _, err := c.Sender(gen, tr, tr.Hash()); err != nil {
+					errs[w] = err
+				}
 			}
 		})
 	}
 	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
 	require.LessOrEqual(t, c.Len(), 4)
 }
