@@ -13,6 +13,9 @@
 // amount is never stored; writing 0 deletes the key. Every supply equals the
 // sum of the balances of its denomination.
 //
+// Events (transfer, mint, burn) carry addresses as 0x + 40 lowercase hex and
+// amounts as decimal strings.
+//
 // The package must not hold state outside app.State and must not know about
 // other modules; a broken ledger invariant (supply below a burn, a balance
 // overflowing its supply) panics rather than corrupt money.

@@ -54,8 +54,8 @@ func Transfer(ctx *app.Context, from, to attest.Address, denom string, amt *uint
 		return err
 	}
 	ctx.Emit(app.Event{Type: EventTransfer, Attrs: []app.Attr{
-		{Key: AttrFrom, Value: from.Hex()},
-		{Key: AttrTo, Value: to.Hex()},
+		{Key: AttrFrom, Value: hexAddr(from)},
+		{Key: AttrTo, Value: hexAddr(to)},
 		{Key: AttrDenom, Value: denom},
 		{Key: AttrAmount, Value: amt.Dec()},
 	}})
@@ -84,7 +84,7 @@ func Mint(ctx *app.Context, to attest.Address, denom string, amt *uint256.Int) e
 		return err
 	}
 	ctx.Emit(app.Event{Type: EventMint, Attrs: []app.Attr{
-		{Key: AttrTo, Value: to.Hex()},
+		{Key: AttrTo, Value: hexAddr(to)},
 		{Key: AttrDenom, Value: denom},
 		{Key: AttrAmount, Value: amt.Dec()},
 	}})
@@ -121,12 +121,17 @@ func Burn(ctx *app.Context, from attest.Address, denom string, amt *uint256.Int)
 		return err
 	}
 	ctx.Emit(app.Event{Type: EventBurn, Attrs: []app.Attr{
-		{Key: AttrFrom, Value: from.Hex()},
+		{Key: AttrFrom, Value: hexAddr(from)},
 		{Key: AttrDenom, Value: denom},
 		{Key: AttrAmount, Value: amt.Dec()},
 	}})
 	return nil
 }
+
+// hexAddr renders an address for event attributes: 0x and 40 lowercase hex
+// digits, the form state keys use. EIP-55 checksumming would cost two keccak
+// hashes per transfer; clients that display addresses apply it themselves.
+func hexAddr(a attest.Address) string { return string(app.AddressKey(a)) }
 
 // credit adds amt to addr's balance. Every balance is bounded by its supply,
 // so an overflow here means the ledger is already corrupt.

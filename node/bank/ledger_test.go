@@ -1,6 +1,7 @@
 package bank_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/holiman/uint256"
@@ -90,7 +91,7 @@ func TestTransfer(t *testing.T) {
 	require.Equal(t, uint64(30), mustAmount(t, ctx.State, &bob, "USD"))
 	require.Equal(t, uint64(100), mustAmount(t, ctx.State, nil, "USD"))
 	require.Equal(t, []app.Event{{Type: bank.EventTransfer, Attrs: []app.Attr{
-		{Key: "from", Value: alice.Hex()}, {Key: "to", Value: bob.Hex()},
+		{Key: "from", Value: strings.ToLower(alice.Hex())}, {Key: "to", Value: strings.ToLower(bob.Hex())},
 		{Key: "denom", Value: "USD"}, {Key: "amount", Value: "30"},
 	}}}, ctx.Events())
 

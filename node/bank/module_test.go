@@ -1,6 +1,7 @@
 package bank_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/rlp"
@@ -85,7 +86,7 @@ func TestSendDelivers(t *testing.T) {
 	rs := c.execute(t, c.send(0, 0, payload(to, "USD", u(250))))
 	require.Equal(t, app.CodeOK, rs[0].Code, rs[0].Log)
 	require.Equal(t, []app.Event{{Type: "transfer", Attrs: []app.Attr{
-		{Key: "from", Value: c.accts[0].Address.Hex()}, {Key: "to", Value: to.Hex()},
+		{Key: "from", Value: strings.ToLower(c.accts[0].Address.Hex())}, {Key: "to", Value: strings.ToLower(to.Hex())},
 		{Key: "denom", Value: "USD"}, {Key: "amount", Value: "250"},
 	}}}, rs[0].Events)
 	require.Equal(t, uint64(750), mustAmount(t, c.st, &c.accts[0].Address, "USD"))

@@ -32,7 +32,13 @@ type env struct {
 
 func newEnv(t testing.TB, cfg mempool.Config) *env {
 	t.Helper()
-	accts := apptest.Accounts(testAccounts)
+	return newEnvN(t, cfg, testAccounts)
+}
+
+// newEnvN is newEnv with n funded accounts.
+func newEnvN(t testing.TB, cfg mempool.Config, n int) *env {
+	t.Helper()
+	accts := apptest.Accounts(n)
 	addrs := make([]attest.Address, len(accts))
 	for i, a := range accts {
 		addrs[i] = a.Address
