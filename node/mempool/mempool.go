@@ -90,7 +90,10 @@ func (m *Mempool) Add(raw []byte, st app.KV) (attest.Hash, error) {
 		return hash, app.Errorf(app.CodeNonceTooLow, "nonce %d already used, account %s is at %d", t.Nonce, from, next)
 	}
 	if err := m.app.Check(st, hash, from, t); err != nil {
-		return hash, err
+		if app.IsRejection(err) {
+			return hash, err
+		}
+		return hash, fmt.Errorf("check tx %s: %w", hash, err)
 	}
 	e := &entry{raw: raw, hash: hash, sender: from, nonce: t.Nonce}
 	return hash, m.insert(e, next)
