@@ -84,13 +84,13 @@ type P2PConfig struct {
 // RPCConfig configures the JSON-RPC server.
 type RPCConfig struct {
 	ListenAddr      string `toml:"listen_addr"`
-	MaxRequestBytes int64  `toml:"max_request_bytes"`
+	MaxRequestBytes int    `toml:"max_request_bytes"`
 }
 
 // MempoolConfig bounds the pending transaction pool.
 type MempoolConfig struct {
 	MaxTxs      int    `toml:"max_txs"`
-	MaxBytes    int64  `toml:"max_bytes"`
+	MaxBytes    int    `toml:"max_bytes"`
 	NonceWindow uint64 `toml:"nonce_window"`
 }
 
@@ -366,7 +366,7 @@ func nonEmpty(s string) error {
 	return nil
 }
 
-func inRange[T int | int64 | uint64 | time.Duration](v, lo, hi T) error {
+func inRange[T int | uint64 | time.Duration](v, lo, hi T) error {
 	if v < lo || v > hi {
 		return fmt.Errorf("%v out of range %v..%v", v, lo, hi)
 	}
@@ -419,9 +419,9 @@ var settings = []setting{
 		func(c *Config) *[]string { return &c.P2P.Peers }),
 	stringSetting("rpc.listen_addr", "host:port of the JSON-RPC server (HTTP and WebSocket).",
 		func(c *Config) *string { return &c.RPC.ListenAddr }),
-	intSetting("rpc.max_request_bytes", "Largest JSON-RPC request body.", func(c *Config) *int64 { return &c.RPC.MaxRequestBytes }),
+	intSetting("rpc.max_request_bytes", "Largest JSON-RPC request body.", func(c *Config) *int { return &c.RPC.MaxRequestBytes }),
 	intSetting("mempool.max_txs", "Most pending transactions held.", func(c *Config) *int { return &c.Mempool.MaxTxs }),
-	intSetting("mempool.max_bytes", "Most bytes of pending transactions held.", func(c *Config) *int64 { return &c.Mempool.MaxBytes }),
+	intSetting("mempool.max_bytes", "Most bytes of pending transactions held.", func(c *Config) *int { return &c.Mempool.MaxBytes }),
 	intSetting("mempool.nonce_window", "How far ahead of an account's next nonce a transaction may be.",
 		func(c *Config) *uint64 { return &c.Mempool.NonceWindow }),
 	intSetting("consensus.skip_window", "Heights a proposer that timed out is skipped in the rotation.",
@@ -463,7 +463,7 @@ func listSetting(key, doc string, field func(*Config) *[]string) setting {
 	}
 }
 
-func intSetting[T int | int64 | uint64](key, doc string, field func(*Config) *T) setting {
+func intSetting[T int | uint64](key, doc string, field func(*Config) *T) setting {
 	return setting{key: key, doc: doc,
 		get: func(c *Config) any { return *field(c) },
 		set: func(c *Config, v string) error {
@@ -534,7 +534,7 @@ func tomlValue(v any) (string, error) {
 			return "[" + strings.Join(q, "") + "]", nil
 		}
 		return "[\n  " + strings.Join(q, ",\n  ") + ",\n]", nil
-	case int, int64, uint64:
+	case int, uint64:
 		return fmt.Sprint(v), nil
 	case Duration:
 		return quoteTOML(v.String()), nil

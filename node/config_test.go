@@ -283,7 +283,7 @@ func TestSet(t *testing.T) {
 			require.Equal(t, 2*time.Second, c.Consensus.TickInterval.Duration())
 		}},
 		{key: "mempool.max_bytes", value: "4096", check: func(t *testing.T, c Config) {
-			require.Equal(t, int64(4096), c.Mempool.MaxBytes)
+			require.Equal(t, 4096, c.Mempool.MaxBytes)
 		}},
 		{key: "log.level", value: "warn", check: func(t *testing.T, c Config) {
 			require.Equal(t, "warn", c.Log.Level)
