@@ -33,12 +33,14 @@ type Server struct {
 	quit     chan struct{} // closed by shutdown
 	stopOnce sync.Once
 	stopErr  error
-	wg       sync.WaitGroup // pumps and subscription forwarders
+	wg       sync.WaitGroup // the HTTP server and the feed pumps
+	subs     sync.WaitGroup // subscription forwarders
 
-	mu   sync.Mutex // guards the fields below
-	rpc  *gethrpc.Server
-	http *http.Server
-	addr string
+	mu       sync.Mutex // guards the fields below
+	rpc      *gethrpc.Server
+	http     *http.Server
+	addr     string
+	stopping bool // no forwarder starts once set, so subs.Wait is final
 }
 
 // NewServer builds a server; Start makes it listen. A nil log discards logs.
@@ -102,11 +104,14 @@ func (s *Server) Addr() string {
 	return s.addr
 }
 
-// Stop ends every subscription (with CodeUnavailable), closes connections,
-// and waits for the server's goroutines. It is safe to call more than once.
+// Stop ends every subscription with a CodeUnavailable notification, waits up
+// to ShutdownTimeout for those and for in-flight HTTP requests, closes every
+// connection and waits for the server's goroutines. It is safe to call more
+// than once.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(s.shutdown)
 	s.wg.Wait()
+	s.subs.Wait()
 	return s.stopErr
 }
 
@@ -131,8 +136,13 @@ func (s *Server) newRPCServer() (*gethrpc.Server, error) {
 
 // spawn runs a subscription's forwarding loop; Stop waits for it.
 func (s *Server) spawn(fn func()) {
-	s.wg.Add(1)
-	go func() { defer s.wg.Done(); fn() }()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping {
+		return // the connection is about to close; nothing to forward
+	}
+	s.subs.Add(1)
+	go func() { defer s.subs.Done(); fn() }()
 }
 
 func (s *Server) serve(hs *http.Server, ln net.Listener) {
@@ -153,21 +163,34 @@ func (s *Server) stopOnDone(ctx context.Context) {
 
 func (s *Server) shutdown() {
 	close(s.quit)
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
 	stopping := Errorf(CodeUnavailable, "server stopping")
 	s.heads.close(stopping)
 	s.events.close(stopping)
 	s.mu.Lock()
 	hs, srv := s.http, s.rpc
+	s.stopping = true
 	s.mu.Unlock()
 	if hs != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
-		defer cancel()
 		if err := hs.Shutdown(ctx); err != nil {
 			s.stopErr = fmt.Errorf("stop rpc server: %w", err)
 		}
 	}
+	waitUntil(ctx, &s.subs) // let forwarders tell their clients why the stream ends
 	if srv != nil {
 		srv.Stop() // closes WebSocket connections, which Shutdown leaves alone
+	}
+}
+
+// waitUntil waits for wg or for ctx to end, whichever comes first. The
+// helper goroutine it may leave behind exits when wg does.
+func waitUntil(ctx context.Context, wg *sync.WaitGroup) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
 	}
 }
 
