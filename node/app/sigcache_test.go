@@ -98,3 +98,11 @@ func TestSigCacheConcurrent(t *testing.T) {
 	}
 	require.LessOrEqual(t, c.Len(), 4)
 }
+
+func newWarmCache(t testing.TB, gen attest.Hash, tr *tx.Tx, hash attest.Hash) *app.SigCache {
+	t.Helper()
+	c := app.NewSigCache(0)
+	_, err := c.Sender(gen, tr, hash)
+	require.NoError(t, err)
+	return c
+}
