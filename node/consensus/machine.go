@@ -62,6 +62,7 @@ type Machine struct {
 
 	rounds     map[uint32]*roundState
 	blocks     map[attest.Hash][]byte // valid blocks seen this height, by hash
+	proposed   map[attest.Hash]bool   // every block hash proposed this height
 	highest    map[attest.Address]uint32
 	candidates []candidate
 	ahead      bool // a validator sent a message for a later height
@@ -148,10 +149,11 @@ func (m *Machine) startHeight(e StartHeight) {
 		quorum: e.Validators.QuorumPower(), oneF: e.Validators.OneThirdPower(),
 		skipped:     slices.Clone(e.Skipped),
 		lockedRound: NoPOLRound, validRound: NoPOLRound,
-		rounds:  make(map[uint32]*roundState),
-		blocks:  make(map[attest.Hash][]byte),
-		highest: make(map[attest.Address]uint32),
-		out:     m.out,
+		rounds:   make(map[uint32]*roundState),
+		blocks:   make(map[attest.Hash][]byte),
+		proposed: make(map[attest.Hash]bool),
+		highest:  make(map[attest.Address]uint32),
+		out:      m.out,
 	}
 	for _, v := range e.Validators.Validators {
 		m.power[v.Address] = v.Power
@@ -201,7 +203,7 @@ func (m *Machine) forwardPOL(round uint32, hash attest.Hash) {
 		return
 	}
 	for _, v := range m.vals.Validators {
-		if vote := rs.prevotes.vote(v.Address); vote != nil && vote.BlockHash == hash {
+		if vote := rs.prevotes.voteFor(v.Address, hash); vote != nil {
 			m.emit(BroadcastVote{Vote: *vote, Rebroadcast: true})
 		}
 	}
@@ -279,6 +281,7 @@ func (m *Machine) storeProposal(e ProposalReceived) {
 		}
 	}
 	rs.proposals = append(rs.proposals, &e)
+	m.proposed[e.Proposal.BlockHash] = true
 	if _, ok := m.blocks[e.Proposal.BlockHash]; e.Valid && !ok {
 		m.blocks[e.Proposal.BlockHash] = e.Proposal.Block
 	}
@@ -307,16 +310,13 @@ func (m *Machine) storeVote(v *attest.Vote, own bool) {
 	if v.Type == attest.Precommit {
 		set = rs.precommits
 	}
-	res, prev := set.add(v, m.power[v.Validator])
-	switch res {
-	case voteConflict:
-		m.emit(Evidence{Evidence: attest.DuplicateVote{A: *prev, B: *v}})
+	res, first := set.add(v, m.power[v.Validator], func(h attest.Hash) bool { return m.proposed[h] })
+	switch {
+	case res == voteDuplicate:
 		return
-	case voteAdded:
-	default:
-		return
-	}
-	if own {
+	case res == voteConflict && first != nil:
+		m.emit(Evidence{Evidence: attest.DuplicateVote{A: *first, B: *v}})
+	case res == voteAdded && own:
 		m.ownVote(v)
 	}
 	if v.Type == attest.Precommit && !v.IsNil() && set.powerFor(v.BlockHash) >= m.quorum {
@@ -459,7 +459,7 @@ func (m *Machine) tryDecide() bool {
 		if !ok {
 			continue
 		}
-		qc := attest.NewQC(m.vals, m.height, c.round, c.hash, m.rounds[c.round].precommits.votes)
+		qc := attest.NewQC(m.vals, m.height, c.round, c.hash, m.rounds[c.round].precommits.votesFor(c.hash))
 		m.commit(c.round, blk, c.hash, *qc)
 		return true
 	}
