@@ -55,7 +55,11 @@ func newRootCmd() *cobra.Command {
 
 	// ---- Subcommands defined in their own files (node.go, devnet.go,
 	// bench.go, …): add one line each, e.g. `newXxxCmd(),`. ----
-	more := []*cobra.Command{}
+	more := []*cobra.Command{
+		newNodeCmd(),
+		newDevnetCmd(),
+		newBenchCmd(),
+	}
 	root.AddCommand(more...)
 	return root
 }
