@@ -55,7 +55,7 @@ test: ## What CI runs: ensure Postgres+Redis, go vet, every test tier (TEST_TAGS
 	fi
 
 sim: ## Seeded consensus simulation: make sim SEEDS=100000
-	$(GO) test ./node/consensus -run TestSimulation -count=1 -timeout 0 -seeds=$(strip $(SEEDS))
+	$(GO) test ./node/consensus -run '^TestSimulation$$' -count=1 -timeout 0 -seeds=$(strip $(SEEDS))
 
 fuzz: ## Run every Fuzz target in the repo for FUZZTIME each: make fuzz FUZZTIME=30s
 	@for pkg in $$($(GO) list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do \
