@@ -63,7 +63,7 @@ func DefaultParams() Params {
 	return Params{
 		BlockIntervalMs:      1000,
 		MaxBlockBytes:        4 << 20,
-		MaxBlockTxs:          5000,
+		MaxBlockTxs:          2000,
 		MaxTransferTimeoutMs: 24 * 60 * 60 * 1000,
 	}
 }

@@ -71,7 +71,13 @@ func (n *Node) decodeInbound(in p2p.Inbound) driverEvent {
 		if err != nil {
 			return log("txs", err)
 		}
-		n.admitGossip(txs)
+		// Admission verifies signatures: keep it off this goroutine so
+		// consensus messages never queue behind transaction gossip.
+		select {
+		case n.ingest <- txs:
+		default:
+			n.log.Debug("tx gossip queue full, dropping a batch", zap.Int("txs", len(txs)))
+		}
 	case msgEvidence:
 		e, err := attest.DecodeDuplicateVote(in.Msg.Payload)
 		if err != nil {
@@ -109,6 +115,18 @@ func (n *Node) checkVoteSig(v *attest.Vote) error {
 	vals := n.chain.nextVals
 	n.mu.RUnlock()
 	return attest.VerifyVote(n.genesisHash, vals, v)
+}
+
+// ingestLoop admits gossiped transactions; several run in parallel.
+func (n *Node) ingestLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case txs := <-n.ingest:
+			n.admitGossip(txs)
+		}
+	}
 }
 
 func (n *Node) admitGossip(txs [][]byte) {

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -28,6 +29,7 @@ const (
 	sigCacheEntries   = 1 << 18
 	stateCacheBytes   = 256 << 20
 	inboundQueue      = 4096
+	ingestQueue       = 256 // gossiped tx batches awaiting admission
 	gossipFlushDelay  = 2 * time.Millisecond
 	statusInterval    = 500 * time.Millisecond
 	maxClockDriftMs   = 5_000 // a proposal may be this far ahead of the local clock
@@ -76,6 +78,7 @@ type Node struct {
 
 	events    chan driverEvent
 	gossip    chan []byte
+	ingest    chan [][]byte
 	heads     *feed[*attest.CertifiedHeader]
 	blockFeed *feed[*CommittedBlock]
 
@@ -125,6 +128,7 @@ func New(cfg Config, opts Options) (*Node, error) {
 		sigs:        opts.SigCache,
 		events:      make(chan driverEvent, inboundQueue),
 		gossip:      make(chan []byte, inboundQueue),
+		ingest:      make(chan [][]byte, ingestQueue),
 		heads:       newFeed[*attest.CertifiedHeader](),
 		blockFeed:   newFeed[*CommittedBlock](),
 	}
@@ -196,6 +200,9 @@ func (n *Node) Start(ctx context.Context) error {
 		return fmt.Errorf("start rpc: %w", err)
 	}
 	n.wg.Add(3)
+	for range runtime.GOMAXPROCS(0) {
+		n.wg.Go(func() { n.ingestLoop(ctx) })
+	}
 	go func() { defer n.wg.Done(); n.pumpInbound(ctx) }()
 	go func() { defer n.wg.Done(); n.gossipLoop(ctx) }()
 	go func() { defer n.wg.Done(); n.run(ctx) }()
