@@ -262,28 +262,42 @@ func (m *Machine) onProposal(e ProposalReceived) {
 		return
 	}
 	m.noteRound(p.Proposer, p.Round)
-	if m.inWindow(p.Round) && p.Proposer == ProposerFor(m.vals, m.height, p.Round, m.skipped) {
-		m.storeProposal(e)
+	own := p.Proposer == m.cfg.Self
+	if (m.inWindow(p.Round) || own) && p.Proposer == ProposerFor(m.vals, m.height, p.Round, m.skipped) {
+		m.storeProposal(e, own)
 	}
 	m.progress()
 }
 
 // storeProposal keeps e unless its block is already known for the round or
-// the round is full.
-func (m *Machine) storeProposal(e ProposalReceived) {
-	rs := m.roundState(e.Proposal.Round)
+// the round is full. An own proposal marks the round as proposed, so a
+// replayed machine never proposes twice in one round.
+func (m *Machine) storeProposal(e ProposalReceived, own bool) {
+	p := &e.Proposal
+	rs := m.roundState(p.Round)
+	if own {
+		rs.proposalSent = true
+	}
 	if len(rs.proposals) >= MaxProposalsPerRound {
 		return
 	}
 	for _, q := range rs.proposals {
-		if q.Proposal.BlockHash == e.Proposal.BlockHash {
+		if q.Proposal.BlockHash == p.BlockHash {
 			return
 		}
 	}
 	rs.proposals = append(rs.proposals, &e)
-	m.proposed[e.Proposal.BlockHash] = true
-	if _, ok := m.blocks[e.Proposal.BlockHash]; e.Valid && !ok {
-		m.blocks[e.Proposal.BlockHash] = e.Proposal.Block
+	m.proposed[p.BlockHash] = true
+	if !e.Valid {
+		return
+	}
+	if _, ok := m.blocks[p.BlockHash]; !ok {
+		m.blocks[p.BlockHash] = p.Block
+	}
+	// A lock restored from an own precommit implies a POL at the lock round:
+	// once the block is known it is also the valid value.
+	if p.BlockHash == m.lockedHash && m.validRound < m.lockedRound {
+		m.validRound, m.validHash, m.validBlock = m.lockedRound, p.BlockHash, p.Block
 	}
 }
 

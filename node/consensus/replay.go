@@ -15,12 +15,36 @@ import "github.com/causeway/causeway/attest"
 //   - broadcasts only for the current and previous round;
 //   - Commit, Evidence and RequestCommit as emitted (evidence may repeat
 //     what the driver already has; dedup it by hash).
+//
+// The validator's own signed messages are fed first, then every record in
+// order. The log may hold received messages the machine never processed
+// (dropped by its next-height buffer) or in another order relative to its
+// own, so replaying them first could lead the machine to a vote that
+// contradicts one it signed. Fed first, its own votes put it at the round
+// and step it had reached and restore its lock, and it can only emit votes
+// for steps after them.
 func Replay(m *Machine, start StartHeight, recs []Record) []Action {
 	out := m.Step(start)
+	for _, r := range recs {
+		if isOwn(m.cfg.Self, r.Event) {
+			out = append(out, m.Step(r.Event)...)
+		}
+	}
 	for _, r := range recs {
 		out = append(out, m.Step(r.Event)...)
 	}
 	return resume(m, indexReplayed(m.cfg.Self, recs), out)
+}
+
+// isOwn reports whether ev is a message self signed.
+func isOwn(self attest.Address, ev Event) bool {
+	switch e := ev.(type) {
+	case VoteReceived:
+		return e.Vote.Validator == self && len(e.Vote.Sig) > 0
+	case ProposalReceived:
+		return e.Proposal.Proposer == self && len(e.Proposal.Sig) > 0
+	}
+	return false
 }
 
 // replayed indexes what recs show the driver already did.
@@ -46,11 +70,11 @@ func indexReplayed(self attest.Address, recs []Record) *replayed {
 	for _, rec := range recs {
 		switch e := rec.Event.(type) {
 		case VoteReceived:
-			if v := e.Vote; v.Validator == self && len(v.Sig) > 0 {
+			if v := e.Vote; isOwn(self, e) {
 				r.votes[voteKey{uint8(v.Type), v.Round, v.BlockHash}] = v
 			}
 		case ProposalReceived:
-			if p := e.Proposal; p.Proposer == self && len(p.Sig) > 0 {
+			if p := e.Proposal; isOwn(self, e) {
 				r.proposals[voteKey{0, p.Round, p.BlockHash}] = p
 			}
 		case BlockBuilt:

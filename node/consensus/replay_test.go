@@ -145,3 +145,31 @@ func ownRecords(self attest.Address, recs []Record) []Record {
 	}
 	return out
 }
+
+// The log may hold received messages in an order (or number) the machine
+// never saw, so that replaying them in order would reach a quorum the
+// machine did not have when it signed. Its own votes must still win.
+func TestReplayNeverContradictsOwnVotes(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, 4)
+	self := f.notProposer(1, 0)
+	o := others(4, self, 3)
+	recs := []Record{
+		RecordOf(f.proposal(1, 0, NoPOLRound, blockX)),
+		RecordOf(f.voteEv(self, attest.Prevote, 1, 0, hashX)),
+		RecordOf(f.voteEv(o[0], attest.Prevote, 1, 0, hashX)),
+		RecordOf(f.voteEv(o[1], attest.Prevote, 1, 0, hashX)), // a quorum for x, seen "too early"
+		RecordOf(TimeoutFired{Height: 1, Round: 0, Step: StepPrevote}),
+		RecordOf(f.voteEv(self, attest.Precommit, 1, 0, attest.Hash{})),
+	}
+	m := New(Config{Self: f.addr(self), Timeouts: TimeoutsFor(testInterval)})
+	actions := Replay(m, f.start(1), recs)
+	for _, b := range actionsOf[BroadcastVote](actions) {
+		if b.Vote.Validator == f.addr(self) && b.Vote.Type == attest.Precommit && b.Vote.Round == 0 {
+			require.True(t, b.Vote.IsNil(), "replay asked to precommit %s after signing nil", b.Vote.BlockHash)
+		}
+	}
+	require.Equal(t, StepPrecommit, m.CurrentStep())
+	_, lr := m.Locked()
+	require.Equal(t, NoPOLRound, lr)
+}

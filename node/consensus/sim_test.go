@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -15,6 +16,7 @@ import (
 var (
 	seedsFlag = flag.Int("seeds", defaultSeeds, "number of simulation seeds to run")
 	seedFlag  = flag.Int64("seed", 0, "run only this simulation seed (0: run -seeds seeds)")
+	logFlag   = flag.Bool("simlog", false, "with -seed: print every event and action of the run")
 )
 
 const (
@@ -35,6 +37,18 @@ func TestSimulationSeven(t *testing.T) {
 	cfg := sim.DefaultConfig()
 	cfg.Validators, cfg.Byzantine, cfg.Crashes = 7, 2, 2
 	runSeeds(t, cfg, withSeedDivisor(8))
+}
+
+// TestSimulationHarsh runs heavier faults: more loss, partitions and
+// crashes over a longer chaos phase.
+func TestSimulationHarsh(t *testing.T) {
+	t.Parallel()
+	cfg := sim.DefaultConfig()
+	cfg.Chaos = 4 * time.Second
+	cfg.LossRate, cfg.DupRate, cfg.LateRate = 0.3, 0.1, 0.1
+	cfg.Partitions, cfg.Crashes = 3, 3
+	cfg.EquivocateRate = 0.8
+	runSeeds(t, cfg, withSeedDivisor(10))
 }
 
 func TestSimulationIsDeterministic(t *testing.T) {
@@ -65,6 +79,9 @@ func runSeeds(t *testing.T, cfg sim.Config, opts ...func(*seedOptions)) {
 		opt(&o)
 	}
 	if *seedFlag != 0 {
+		if *logFlag {
+			cfg.Log = t.Output()
+		}
 		res, err := sim.Run(*seedFlag, cfg)
 		require.NoError(t, err, replayHint(t, *seedFlag))
 		t.Logf("seed %d: heights %v, %d commits, %d evidence, %d crashes, %d deliveries, %s virtual, trace %x",

@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -32,6 +33,8 @@ type Config struct {
 
 	CalmHeights int           // heights every honest validator must commit after Chaos
 	CalmBudget  time.Duration // virtual time allowed for them
+
+	Log io.Writer // if set, every event and action in readable form, for replaying a seed
 }
 
 // DefaultConfig is four validators, one of them equivocating, with every

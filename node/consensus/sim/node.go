@@ -77,6 +77,7 @@ func (n *node) crash() {
 	n.m, n.guard = nil, nil
 	n.w.res.Crashes++
 	n.w.trace.note("crash", n.id)
+	n.w.logf("%d crashes", n.id)
 }
 
 // restart resumes at the height after the last stored block by replaying
@@ -94,6 +95,10 @@ func (n *node) restart() {
 	n.guard.Restore(recs)
 	n.must(n.wal.StartHeight(h))
 	n.w.trace.note("restart", []uint64{uint64(n.id), h, uint64(len(recs))})
+	n.w.logf("%d restarts at height %d replaying %d records", n.id, h, len(recs))
+	for _, r := range recs {
+		n.w.logf("%d replays %s", n.id, describe(r.Event))
+	}
 	n.apply(consensus.Replay(n.m, consensus.StartHeight{Height: h, Validators: n.w.vals, Skipped: n.skippedFor(h)}, recs))
 }
 
@@ -111,11 +116,15 @@ func (n *node) feed(ev consensus.Event) {
 
 func (n *node) step(ev consensus.Event) {
 	n.w.trace.event(int64(n.w.q.now), n.id, ev)
+	n.w.logf("%d <- %s", n.id, describe(ev))
 	n.apply(n.m.Step(ev))
 }
 
 func (n *node) apply(actions []consensus.Action) {
 	n.w.trace.actions(n.id, actions)
+	for _, a := range actions {
+		n.w.logf("%d -> %s", n.id, describe(a))
+	}
 	for _, a := range actions {
 		if !n.up || n.w.check.err != nil {
 			return

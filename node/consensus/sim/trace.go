@@ -106,3 +106,35 @@ func (t *tracer) vote(tag byte, v *attest.Vote) {
 	t.hash(v.BlockHash)
 	t.buf = append(t.buf, v.Validator[:4]...)
 }
+
+// describe renders an event or action for Config.Log.
+func describe(x any) string {
+	short := func(h attest.Hash) string { return h.Hex()[2:10] }
+	switch e := x.(type) {
+	case consensus.StartHeight:
+		return fmt.Sprintf("StartHeight h=%d skipped=%d", e.Height, len(e.Skipped))
+	case consensus.ProposalReceived:
+		p := e.Proposal
+		return fmt.Sprintf("Proposal %d/%d pol=%d %s by %s valid=%v", p.Height, p.Round, p.POLRound, short(p.BlockHash), p.Proposer.Hex()[:6], e.Valid)
+	case consensus.VoteReceived:
+		return "Vote " + describeVote(&e.Vote)
+	case consensus.BroadcastVote:
+		return fmt.Sprintf("BroadcastVote rebroadcast=%v %s", e.Rebroadcast, describeVote(&e.Vote))
+	case consensus.BroadcastProposal:
+		p := e.Proposal
+		return fmt.Sprintf("BroadcastProposal rebroadcast=%v %d/%d pol=%d %s", e.Rebroadcast, p.Height, p.Round, p.POLRound, short(p.BlockHash))
+	case consensus.Commit:
+		return fmt.Sprintf("Commit %d/%d %s", e.Height, e.Round, short(e.BlockHash))
+	case consensus.CertifiedCommit:
+		return fmt.Sprintf("CertifiedCommit %d %s", e.Height, short(e.BlockHash))
+	case consensus.BlockBuilt:
+		return fmt.Sprintf("BlockBuilt %d/%d %s", e.Height, e.Round, short(e.BlockHash))
+	case consensus.Evidence:
+		return "Evidence " + describeVote(&e.Evidence.A) + " vs " + short(e.Evidence.B.BlockHash)
+	}
+	return fmt.Sprintf("%T%+v", x, x)
+}
+
+func describeVote(v *attest.Vote) string {
+	return fmt.Sprintf("%s %d/%d %s by %s", v.Type, v.Height, v.Round, v.BlockHash.Hex()[2:10], v.Validator.Hex()[:6])
+}

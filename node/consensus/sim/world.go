@@ -128,6 +128,13 @@ func (w *world) heights() []uint64 {
 	return out
 }
 
+// logf writes a line to cfg.Log, if set.
+func (w *world) logf(format string, args ...any) {
+	if w.cfg.Log != nil {
+		fmt.Fprintf(w.cfg.Log, "%12s "+format+"\n", append([]any{w.q.now}, args...)...)
+	}
+}
+
 // describe summarises every machine's position, for failure messages.
 func (w *world) describe() string {
 	var b strings.Builder
