@@ -17,6 +17,8 @@ const (
 	DefaultMaxSubscriptions      = 4096     // live subscriptions of each kind, all clients
 	DefaultFeedBuffer            = 256      // blocks queued between the backend and the server
 	DefaultReadHeaderTimeout     = 10 * time.Second
+	DefaultReadTimeout           = 30 * time.Second
+	DefaultWriteTimeout          = 60 * time.Second // a full 16 MiB block is 32 MiB of hex
 	DefaultIdleTimeout           = 120 * time.Second
 	DefaultShutdownTimeout       = 5 * time.Second
 )
@@ -48,8 +50,13 @@ type Config struct {
 	MaxSubscriptions int `toml:"max_subscriptions"`
 	// FeedBuffer is the capacity the server asks of the backend's feeds.
 	FeedBuffer int `toml:"feed_buffer"`
-	// ReadHeaderTimeout and IdleTimeout bound slow and idle HTTP clients.
+	// ReadHeaderTimeout, ReadTimeout (whole request), WriteTimeout (whole
+	// response; calls time out with CodeTimeout a little before it) and
+	// IdleTimeout bound slow and idle HTTP clients. WebSocket connections
+	// are exempt once upgraded.
 	ReadHeaderTimeout time.Duration `toml:"read_header_timeout"`
+	ReadTimeout       time.Duration `toml:"read_timeout"`
+	WriteTimeout      time.Duration `toml:"write_timeout"`
 	IdleTimeout       time.Duration `toml:"idle_timeout"`
 	// ShutdownTimeout bounds how long Stop waits for in-flight HTTP requests.
 	ShutdownTimeout time.Duration `toml:"shutdown_timeout"`
@@ -68,6 +75,8 @@ func DefaultConfig() Config {
 		MaxSubscriptions:      DefaultMaxSubscriptions,
 		FeedBuffer:            DefaultFeedBuffer,
 		ReadHeaderTimeout:     DefaultReadHeaderTimeout,
+		ReadTimeout:           DefaultReadTimeout,
+		WriteTimeout:          DefaultWriteTimeout,
 		IdleTimeout:           DefaultIdleTimeout,
 		ShutdownTimeout:       DefaultShutdownTimeout,
 	}
@@ -98,8 +107,20 @@ func (c Config) Validate() error {
 			return bad("%s %d must be positive", f.name, f.v)
 		}
 	}
-	if c.ReadHeaderTimeout <= 0 || c.IdleTimeout <= 0 || c.ShutdownTimeout <= 0 {
-		return bad("read_header_timeout, idle_timeout and shutdown_timeout must be positive")
+	timeouts := []struct {
+		name string
+		v    time.Duration
+	}{
+		{"read_header_timeout", c.ReadHeaderTimeout},
+		{"read_timeout", c.ReadTimeout},
+		{"write_timeout", c.WriteTimeout},
+		{"idle_timeout", c.IdleTimeout},
+		{"shutdown_timeout", c.ShutdownTimeout},
+	}
+	for _, f := range timeouts {
+		if f.v <= 0 {
+			return bad("%s %s must be positive", f.name, f.v)
+		}
 	}
 	return nil
 }

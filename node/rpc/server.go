@@ -20,6 +20,12 @@ const Namespace = "cw"
 // HTTP paths served besides JSON-RPC on "/".
 const healthPath = "/health"
 
+// Lifecycle errors.
+var (
+	ErrStarted = errors.New("rpc server already started")
+	ErrStopped = errors.New("rpc server stopped")
+)
+
 // Server serves JSON-RPC over HTTP POST and WebSocket on "/" and a health
 // check on GET /health, all on one listener.
 type Server struct {
@@ -40,8 +46,10 @@ type Server struct {
 	rpc      *gethrpc.Server
 	http     *http.Server
 	addr     string
+	started  bool
 	stopping bool // no forwarder starts once set, so subs.Wait is final
 }
+
 
 // NewServer builds a server; Start makes it listen. A nil log discards logs.
 func NewServer(cfg Config, b Backend, log *zap.Logger) *Server {
@@ -63,18 +71,19 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.cfg.Validate(); err != nil {
 		return fmt.Errorf("start rpc server: %w", err)
 	}
-	srv, err := s.newRPCServer()
-	if err != nil {
+	if err := s.claimStart(); err != nil {
 		return fmt.Errorf("start rpc server: %w", err)
 	}
-	ln, err := net.Listen("tcp", s.cfg.ListenAddr)
+	srv, ln, err := s.listen()
 	if err != nil {
-		srv.Stop()
-		return fmt.Errorf("start rpc server: listen on %s: %w", s.cfg.ListenAddr, err)
+		s.releaseStart()
+		return fmt.Errorf("start rpc server: %w", err)
 	}
 	hs := &http.Server{
 		Handler:           s.handler(srv),
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
 		ErrorLog:          zap.NewStdLog(s.log),
 	}
@@ -113,6 +122,39 @@ func (s *Server) Stop() error {
 	s.wg.Wait()
 	s.subs.Wait()
 	return s.stopErr
+}
+
+// claimStart lets Start run once, and not after Stop.
+func (s *Server) claimStart() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.stopping:
+		return ErrStopped
+	case s.started:
+		return ErrStarted
+	}
+	s.started = true
+	return nil
+}
+
+func (s *Server) releaseStart() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.started = false
+}
+
+func (s *Server) listen() (*gethrpc.Server, net.Listener, error) {
+	srv, err := s.newRPCServer()
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", s.cfg.ListenAddr)
+	if err != nil {
+		srv.Stop()
+		return nil, nil, fmt.Errorf("listen on %s: %w", s.cfg.ListenAddr, err)
+	}
+	return srv, ln, nil
 }
 
 func (s *Server) newRPCServer() (*gethrpc.Server, error) {

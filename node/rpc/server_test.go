@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -395,4 +396,49 @@ func TestConfigValidate(t *testing.T) {
 			require.Error(t, rpc.NewServer(cfg, rpctest.New("alpha"), nil).Start(t.Context()))
 		})
 	}
+}
+
+func TestLifecycle(t *testing.T) {
+	t.Parallel()
+	cfg := rpc.DefaultConfig()
+	cfg.ListenAddr = "127.0.0.1:0"
+
+	t.Run("start twice", func(t *testing.T) {
+		t.Parallel()
+		n := startNode(t)
+		require.ErrorIs(t, n.srv.Start(t.Context()), rpc.ErrStarted)
+	})
+	t.Run("stop before start, then start", func(t *testing.T) {
+		t.Parallel()
+		s := rpc.NewServer(cfg, rpctest.New("alpha"), nil)
+		require.NoError(t, s.Stop())
+		require.NoError(t, s.Stop())
+		require.ErrorIs(t, s.Start(t.Context()), rpc.ErrStopped)
+	})
+	t.Run("listen failure can be retried", func(t *testing.T) {
+		t.Parallel()
+		n := startNode(t)
+		busy := cfg
+		busy.ListenAddr = n.srv.Addr()
+		s := rpc.NewServer(busy, rpctest.New("alpha"), nil)
+		require.Error(t, s.Start(t.Context()))
+		require.NotErrorIs(t, s.Start(t.Context()), rpc.ErrStarted)
+		require.NoError(t, s.Stop())
+	})
+	t.Run("context ends the server", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(t.Context())
+		s := rpc.NewServer(cfg, rpctest.New("alpha"), nil)
+		require.NoError(t, s.Start(ctx))
+		addr := s.Addr()
+		cancel()
+		require.Eventually(t, func() bool {
+			conn, err := net.Dial("tcp", addr)
+			if err == nil {
+				conn.Close()
+			}
+			return err != nil
+		}, waitFor, tick)
+		require.NoError(t, s.Stop())
+	})
 }
