@@ -50,7 +50,6 @@ type Server struct {
 	stopping bool // no forwarder starts once set, so subs.Wait is final
 }
 
-
 // NewServer builds a server; Start makes it listen. A nil log discards logs.
 func NewServer(cfg Config, b Backend, log *zap.Logger) *Server {
 	if log == nil {
