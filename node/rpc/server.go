@@ -86,11 +86,9 @@ func (s *Server) Start(ctx context.Context) error {
 		IdleTimeout:       s.cfg.IdleTimeout,
 		ErrorLog:          zap.NewStdLog(s.log),
 	}
-	s.mu.Lock()
-	s.rpc, s.http, s.addr = srv, hs, ln.Addr().String()
-	s.mu.Unlock()
-
-	s.wg.Add(3)
+	if err := s.publish(srv, hs, ln); err != nil {
+		return fmt.Errorf("start rpc server: %w", err)
+	}
 	go func() { defer s.wg.Done(); s.serve(hs, ln) }()
 	go func() {
 		defer s.wg.Done()
@@ -134,6 +132,22 @@ func (s *Server) claimStart() error {
 		return ErrStarted
 	}
 	s.started = true
+	return nil
+}
+
+// publish records the running parts unless Stop has begun, in which case it
+// releases them. The WaitGroup grows under the lock that shutdown takes
+// before waiting, so Stop never waits on a count that may still grow.
+func (s *Server) publish(srv *gethrpc.Server, hs *http.Server, ln net.Listener) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping {
+		ln.Close()
+		srv.Stop()
+		return ErrStopped
+	}
+	s.rpc, s.http, s.addr = srv, hs, ln.Addr().String()
+	s.wg.Add(3) // serve and the two feed pumps
 	return nil
 }
 
