@@ -222,13 +222,7 @@ func (it iterable) Iterate(prefix []byte, fn func(k, v []byte) error) error {
 	return ferr
 }
 
-// maxProofKeys bounds one cw_getProof call.
-const maxProofKeys = 1024
-
 func (b *backend) Prove(_ context.Context, h uint64, keys [][]byte) (attest.Hash, []rpc.StateProof, error) {
-	if len(keys) > maxProofKeys {
-		return attest.Hash{}, nil, rpc.Errorf(rpc.CodeLimitExceeded, "%d keys exceeds %d", len(keys), maxProofKeys)
-	}
 	root, err := b.rootAt(h)
 	if err != nil {
 		return attest.Hash{}, nil, err
