@@ -21,7 +21,7 @@ const (
 	DefaultDialBackoffMin = 100 * time.Millisecond
 	// DefaultDialBackoffMax caps the wait between dials of one peer.
 	DefaultDialBackoffMax = 10 * time.Second
-	// DefaultHandshakeTimeout bounds a whole handshake, dial included.
+	// DefaultHandshakeTimeout bounds a dial, and then separately the handshake on it.
 	DefaultHandshakeTimeout = 5 * time.Second
 	// DefaultWriteTimeout bounds one batch of writes to a peer; a peer that
 	// does not drain its socket for this long is disconnected.

@@ -55,7 +55,7 @@ func (t *TCP) handleInbound(conn net.Conn) {
 	defer t.wg.Done()
 	defer func() { <-t.handshakes }()
 	if err := t.establish(conn, false, nil); err != nil {
-		t.logRefusal(conn, err)
+		t.logRefusal("peer refused", conn, err)
 	}
 }
 
@@ -96,7 +96,7 @@ func (t *TCP) dial(p Peer) error {
 	}
 	want := p.Address
 	if err := t.establish(conn, true, &want); err != nil {
-		t.logRefusal(conn, err)
+		t.logRefusal("outbound handshake failed", conn, err)
 		return err
 	}
 	return nil
@@ -183,13 +183,13 @@ func (t *TCP) peer(a attest.Address) *peerConn {
 	return t.peers[a]
 }
 
-// logRefusal logs why a connection was refused, once, at the boundary.
-func (t *TCP) logRefusal(conn net.Conn, err error) {
+// logRefusal logs why a connection did not become a peer, once, at the boundary.
+func (t *TCP) logRefusal(msg string, conn net.Conn, err error) {
 	if errors.Is(err, errDuplicate) || t.ctx.Err() != nil {
 		return
 	}
 	t.refused.Add(1)
-	t.log.Warn("peer refused", zap.String(fieldRemote, conn.RemoteAddr().String()), zap.Error(err))
+	t.log.Warn(msg, zap.String(fieldRemote, conn.RemoteAddr().String()), zap.Error(err))
 }
 
 // sleep waits d or until the transport stops; it reports whether to go on.

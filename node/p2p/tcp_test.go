@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -92,7 +93,7 @@ func TestTCPRefusals(t *testing.T) {
 			log, logs := observedLogger()
 			member := attest.AddressOf(testKey(t, "member"))
 			cfg := testConfig(testKey(t, "server"), func(a attest.Address) bool { return a == member })
-			cfg.HandshakeTimeout = 300 * time.Millisecond
+			cfg.HandshakeTimeout = refusalHandshakeTimeout
 			srv := startTCP(t, cfg, log)
 			tc.connect(t, srv.Addr())
 			waitLoggedError(t, logs, "peer refused", tc.want)
@@ -192,8 +193,12 @@ func TestTCPClosesOnBadFrames(t *testing.T) {
 	}
 }
 
-// testMaxFrame keeps oversize tests cheap.
-const testMaxFrame = 4 << 10
+const (
+	// testMaxFrame keeps oversize tests cheap.
+	testMaxFrame = 4 << 10
+	// refusalHandshakeTimeout is short so the silent-client case ends quickly.
+	refusalHandshakeTimeout = 300 * time.Millisecond
+)
 
 // tamperConn records the last write and, when armed, flips a bit of the next one.
 type tamperConn struct {
@@ -242,6 +247,7 @@ func TestTCPReconnectsAfterRestart(t *testing.T) {
 	first, err := NewTCP(testConfig(keys[0], addrSet(keys)), nil)
 	require.NoError(t, err)
 	require.NoError(t, first.Start(t.Context()))
+	t.Cleanup(func() { require.NoError(t, first.Stop()) })
 	addr := first.Addr()
 	dialer := startTCP(t, testConfig(keys[1], addrSet(keys), Peer{Address: attest.AddressOf(keys[0]), Addr: addr}), nil)
 	waitConnected(t, dialer, attest.AddressOf(keys[0]))
@@ -323,4 +329,33 @@ func TestTCPStartTwiceAndStopBeforeStart(t *testing.T) {
 
 	running := startTCP(t, testConfig(testKey(t, "lifecycle-2"), nil), nil)
 	require.ErrorIs(t, running.Start(t.Context()), ErrStopped)
+}
+
+// TestTCPSlowPeer stalls a peer that never reads: Broadcast keeps returning
+// while the socket is full, the queue drops its oldest messages, and the
+// write timeout finally disconnects the peer.
+func TestTCPSlowPeer(t *testing.T) {
+	t.Parallel()
+	const (
+		payload     = 16 << 10
+		queue       = 8
+		stallCutoff = 500 * time.Millisecond
+	)
+	log, logs := observedLogger()
+	rogue := testKey(t, "stalled")
+	cfg := testConfig(testKey(t, "slow-server"), func(a attest.Address) bool { return a == attest.AddressOf(rogue) })
+	cfg.SendQueue = queue
+	cfg.WriteTimeout = stallCutoff
+	srv := startTCP(t, cfg, log)
+	rogueDial(t, srv.Addr(), rogue) // completes the handshake, then never reads
+	waitConnected(t, srv, attest.AddressOf(rogue))
+
+	msg := Message{Type: 1, Payload: make([]byte, payload)}
+	deadline := time.Now().Add(waitFor)
+	for len(srv.Peers()) > 0 {
+		require.True(t, time.Now().Before(deadline), "stalled peer never disconnected")
+		srv.Broadcast(msg)
+	}
+	require.NotZero(t, srv.Stats().Dropped)
+	waitLoggedError(t, logs, "peer disconnected", os.ErrDeadlineExceeded)
 }
