@@ -268,3 +268,7 @@ func (n *Net) Stop() {
 }
 
 func hostPort(host string, port int) string { return net.JoinHostPort(host, fmt.Sprint(port)) }
+
+// Mem is the in-memory network of a localnet built with TransportMem, so a
+// test can join it as an extra (possibly byzantine) peer; nil otherwise.
+func (n *Net) Mem() *p2p.MemNetwork { return n.mem }
