@@ -58,7 +58,8 @@ func New(nodes NodeStore, cacheBytes int) *DB {
 // EmptyRoot is the root of the empty state, the parent root of a fresh chain.
 func EmptyRoot() attest.Hash { return types.EmptyRootHash }
 
-// Fork opens a writable overlay on a committed root.
+// Fork opens a writable overlay on a committed root. The zero hash is taken
+// as EmptyRoot, as go-ethereum's trie does.
 func (db *DB) Fork(root attest.Hash) (*Overlay, error) {
 	t, err := db.open(root)
 	if err != nil {
@@ -99,7 +100,7 @@ func (db *DB) Prove(root attest.Hash, key []byte) ([]byte, [][]byte, error) {
 	if err := checkKey(key); err != nil {
 		return nil, nil, err
 	}
-	if root == EmptyRoot() {
+	if root == EmptyRoot() || root == (attest.Hash{}) {
 		return nil, nil, fmt.Errorf("prove %q: %w", key, ErrEmptyState)
 	}
 	t, err := db.open(root)

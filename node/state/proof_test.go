@@ -84,8 +84,10 @@ func TestProofRejectedAgainstOtherRoot(t *testing.T) {
 func TestProveEmptyState(t *testing.T) {
 	t.Parallel()
 	db, _ := newDB()
-	_, _, err := db.Prove(state.EmptyRoot(), []byte("acct/alice"))
-	require.ErrorIs(t, err, state.ErrEmptyState)
+	for _, root := range []attest.Hash{state.EmptyRoot(), {}} {
+		_, _, err := db.Prove(root, []byte("acct/alice"))
+		require.ErrorIs(t, err, state.ErrEmptyState)
+	}
 	v, err := db.Get(state.EmptyRoot(), []byte("acct/alice"))
 	require.NoError(t, err)
 	require.Nil(t, v)

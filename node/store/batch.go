@@ -120,6 +120,9 @@ func (b *BlockBatch) check() error {
 	if b.block == nil {
 		return fmt.Errorf("no block: %w", ErrBadBatch)
 	}
+	if qc, hdr := &b.block.QC, &b.block.Block.Header; qc.Height != hdr.Height || qc.BlockHash != b.block.Block.Hash() {
+		return fmt.Errorf("block %d with a qc for %d/%s: %w", hdr.Height, qc.Height, qc.BlockHash, ErrBadBatch)
+	}
 	if h := b.block.Block.Header.Height; b.refSet && b.ref != h {
 		return fmt.Errorf("entries for height %d in the batch of block %d: %w", b.ref, h, ErrBadBatch)
 	}

@@ -46,6 +46,11 @@ func TestCommitRefusals(t *testing.T) {
 			b.PutBlock(certified(at+1, testTxs, testTxBytes))
 			return b
 		}, at + 1, store.ErrBadBatch},
+		{"qc for another block", func(s *store.Store) *store.BlockBatch {
+			c := certified(at+1, testTxs, testTxBytes)
+			c.QC.BlockHash = attest.Keccak([]byte("other"))
+			return fullBatch(s, c, nodesFor(at+1, testNodes, testNodeSize))
+		}, at + 1, store.ErrBadBatch},
 		{"discarded", func(s *store.Store) *store.BlockBatch {
 			b := fullBatch(s, certified(at+1, testTxs, testTxBytes), nodesFor(at+1, testNodes, testNodeSize))
 			b.Discard()
