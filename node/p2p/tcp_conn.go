@@ -64,7 +64,6 @@ func (t *TCP) handleInbound(conn net.Conn) {
 func (t *TCP) dialLoop(p Peer) {
 	defer t.wg.Done()
 	b := newBackoff(t.cfg.DialBackoffMin, t.cfg.DialBackoffMax)
-	log := t.log.With(zap.Stringer(fieldPeer, p.Address), zap.String(fieldRemote, p.Addr))
 	for t.ctx.Err() == nil {
 		if pc := t.peer(p.Address); pc != nil {
 			select {
@@ -80,7 +79,6 @@ func (t *TCP) dialLoop(p Peer) {
 			continue
 		}
 		if err := t.dial(p); err != nil && !errors.Is(err, errDuplicate) {
-			log.Debug("dial", zap.Error(err))
 			if !t.sleep(b.delay()) {
 				return
 			}
@@ -88,10 +86,13 @@ func (t *TCP) dialLoop(p Peer) {
 	}
 }
 
+// dial connects to p once. An unreachable peer is only logged at debug
+// level, since it is usually restarting; a failed handshake is a warning.
 func (t *TCP) dial(p Peer) error {
 	d := net.Dialer{Timeout: t.cfg.HandshakeTimeout}
 	conn, err := d.DialContext(t.ctx, "tcp", p.Addr)
 	if err != nil {
+		t.log.Debug("dial", zap.Stringer(fieldPeer, p.Address), zap.String(fieldRemote, p.Addr), zap.Error(err))
 		return fmt.Errorf("dial %s: %w", p.Addr, err)
 	}
 	want := p.Address
