@@ -72,8 +72,7 @@ func runBenchChain(cmd *cobra.Command, _ []string) error {
 	o.Progress = func(format string, args ...any) {
 		fmt.Fprintf(stderr, "bench: "+format+"\n", args...)
 	}
-	ctx, stop := signalContext()
-	defer stop()
+	ctx := cmd.Context() // cancelled by the first Ctrl-C (see main)
 	res, err := localnet.RunChainBench(ctx, o)
 	if err != nil {
 		return err

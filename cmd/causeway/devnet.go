@@ -86,8 +86,7 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 	if err := chains.LinkCounterparties(nets[0].Genesis, nets[1].Genesis); err != nil {
 		return err
 	}
-	ctx, stop := signalContext()
-	defer stop()
+	ctx := cmd.Context() // cancelled by the first Ctrl-C (see main)
 	for _, ln := range nets {
 		if err := ln.Start(ctx); err != nil {
 			return err

@@ -45,8 +45,7 @@ func runNode(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signalContext()
-	defer stop()
+	ctx := cmd.Context() // cancelled by the first Ctrl-C (see main)
 	if err := n.Start(ctx); err != nil {
 		n.Stop()
 		return err
