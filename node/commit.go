@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -126,6 +127,8 @@ func (n *Node) commit(d *driverState, ex *executed, qc attest.QC) {
 	n.mu.RUnlock()
 	blk := ex.blk
 	h := blk.Header.Height
+	start := time.Now()
+	defer func() { n.noteSlow("commit", start, h, len(blk.Txs)) }()
 	root, nodes, err := ex.overlay.Commit()
 	if err != nil {
 		n.halt("commit state", err)
@@ -165,11 +168,12 @@ func (n *Node) commit(d *driverState, ex *executed, qc attest.QC) {
 	clear(d.executed)
 	clear(d.invalid)
 	delete(d.certified, h)
-	if view, err := n.sdb.Fork(root); err == nil {
-		n.mempool.Update(blk.Txs, view)
-	} else {
-		n.halt("fork committed state", err)
+	view, done, err := n.views.acquire(n.sdb, root)
+	if err != nil {
+		n.halt("open committed state", err)
 	}
+	n.mempool.Update(blk.Txs, view)
+	done()
 	n.heads.publish(&attest.CertifiedHeader{Header: blk.Header, QC: qc})
 	n.blockFeed.publish(&CommittedBlock{Certified: cert, Receipts: ex.receipts, Time: n.now()})
 	n.log.Debug("committed", zap.Uint64("height", h), zap.Int("txs", len(blk.Txs)), zap.Uint32("round", qc.Round))

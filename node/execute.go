@@ -89,10 +89,12 @@ func (n *Node) maybeBuild(ctx context.Context, d *driverState) {
 		}
 	}
 	d.build = nil
+	start := time.Now()
 	blk, err := n.buildBlock(d, b.height, b.round)
 	if err != nil {
 		n.halt("build block", err)
 	}
+	n.noteSlow("build block", start, b.height, len(blk.Txs))
 	n.step(ctx, d, consensus.BlockBuilt{Height: b.height, Round: b.round, Block: blk.Encode(), BlockHash: blk.Hash()})
 }
 
@@ -136,6 +138,19 @@ func (n *Node) buildBlock(d *driverState, height uint64, round uint32) (*block.B
 	return blk, nil
 }
 
+// Operators see a warning when one driver step takes longer than this: the
+// round timeouts assume block work fits well inside them.
+const (
+	slowStepWarn   = 150 * time.Millisecond
+	averageTxBytes = 200 // for the approximate tx count in slow-step logs
+)
+
+func (n *Node) noteSlow(step string, start time.Time, height uint64, txs int) {
+	if d := time.Since(start); d > slowStepWarn {
+		n.log.Warn("slow "+step, zap.Duration("took", d), zap.Uint64("height", height), zap.Int("txs", txs))
+	}
+}
+
 // blockOverheadBytes leaves room for the header, evidence and last commit.
 const blockOverheadBytes = 64 << 10
 
@@ -168,7 +183,9 @@ func (n *Node) onProposal(ctx context.Context, d *driverState, p *consensus.Prop
 	case p.Height != h:
 		return
 	}
+	start := time.Now()
 	valid := n.validateProposal(d, p)
+	n.noteSlow("validate proposal", start, p.Height, len(p.Block)/averageTxBytes)
 	n.step(ctx, d, consensus.ProposalReceived{Proposal: *p, Valid: valid})
 }
 

@@ -130,15 +130,16 @@ func (n *Node) ingestLoop(ctx context.Context) {
 }
 
 func (n *Node) admitGossip(txs [][]byte) {
-	overlay, err := n.latestState()
+	view, done, err := n.latestState()
 	if err != nil {
 		n.log.Warn("state for gossip admission", zap.Error(err))
 		return
 	}
+	defer done()
 	for _, raw := range txs {
 		// Rejections are normal here: peers gossip txs we already hold or
 		// that a block just included.
-		_, _ = n.mempool.Add(raw, overlay)
+		_, _ = n.mempool.Add(raw, view)
 	}
 }
 

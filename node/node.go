@@ -66,6 +66,7 @@ type Node struct {
 
 	store     *store.Store
 	sdb       *state.DB
+	views     viewPool
 	app       *app.App
 	sigs      *app.SigCache
 	mempool   *mempool.Mempool
@@ -243,11 +244,12 @@ func (n *Node) Address() attest.Address { return n.self }
 
 // SubmitTx admits a transaction to the mempool and gossips it.
 func (n *Node) SubmitTx(raw []byte) (attest.Hash, error) {
-	overlay, err := n.latestState()
+	view, done, err := n.latestState()
 	if err != nil {
 		return attest.Hash{}, err
 	}
-	h, err := n.mempool.Add(raw, overlay)
+	h, err := n.mempool.Add(raw, view)
+	done()
 	if err != nil {
 		return attest.Hash{}, err
 	}

@@ -10,17 +10,14 @@ import (
 	"github.com/causeway/causeway/node/state"
 )
 
-// latestState is a read view of the state after the latest commit. Each
-// caller gets its own view: an Overlay is not safe for concurrent use.
-func (n *Node) latestState() (*state.Overlay, error) {
+// latestState lends a read view of the state after the latest commit; the
+// caller hands it back with the returned function and must not write to it.
+// Each caller gets its own view: an Overlay is not safe for concurrent use.
+func (n *Node) latestState() (*state.Overlay, func(), error) {
 	n.mu.RLock()
 	root := n.chain.root
 	n.mu.RUnlock()
-	o, err := n.sdb.Fork(root)
-	if err != nil {
-		return nil, fmt.Errorf("open latest state: %w", err)
-	}
-	return o, nil
+	return n.views.acquire(n.sdb, root)
 }
 
 func (n *Node) mempoolConfig() mempool.Config {
