@@ -185,12 +185,20 @@ func ReadConfig(home string, lookupEnv func(string) (string, bool)) (Config, err
 // ApplyFile overlays the TOML file at path onto c. Keys the file does not set
 // keep their values; an unknown key is an error naming it.
 func (c *Config) ApplyFile(path string) error {
-	md, err := toml.DecodeFile(path, c)
-	if errors.Is(err, os.ErrNotExist) {
+	data, err := os.ReadFile(path)
+	if err != nil {
 		return fmt.Errorf("read config: %w", err)
 	}
+	if err := c.applyTOML(string(data)); err != nil {
+		return fmt.Errorf("read config %s: %w", path, err)
+	}
+	return nil
+}
+
+func (c *Config) applyTOML(data string) error {
+	md, err := toml.Decode(data, c)
 	if err != nil {
-		return fmt.Errorf("read config %s: %w: %w", path, ErrInvalidConfig, err)
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	if len(c.P2P.Peers) == 0 {
 		c.P2P.Peers = nil // `peers = []` and no peers compare equal
@@ -200,8 +208,8 @@ func (c *Config) ApplyFile(path string) error {
 		for i, k := range extra {
 			keys[i] = k.String()
 		}
-		return fmt.Errorf("read config %s: %w: unknown key %s (`causeway config show` lists the keys)",
-			path, ErrInvalidConfig, strings.Join(keys, ", "))
+		return fmt.Errorf("%w: unknown key %s (`causeway config show` lists the keys)",
+			ErrInvalidConfig, strings.Join(keys, ", "))
 	}
 	return nil
 }
