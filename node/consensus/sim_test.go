@@ -83,7 +83,7 @@ func runSeeds(t *testing.T, cfg sim.Config, opts ...func(*seedOptions)) {
 			cfg.Log = t.Output()
 		}
 		res, err := sim.Run(*seedFlag, cfg)
-		require.NoError(t, err, replayHint(t, *seedFlag))
+		require.NoError(t, err, replayHint(t.Name(), *seedFlag))
 		t.Logf("seed %d: heights %v, %d commits, %d evidence, %d crashes, %d deliveries, %s virtual, trace %x",
 			res.Seed, res.Heights, res.Commits, res.Evidence, res.Crashes, res.Deliveries, res.VirtualTime, res.TraceHash[:8])
 		return
@@ -94,6 +94,7 @@ func runSeeds(t *testing.T, cfg sim.Config, opts ...func(*seedOptions)) {
 	}
 	seeds = max(1, seeds/o.divisor)
 	shards := runtime.GOMAXPROCS(0)
+	name := t.Name()
 	var evidence [64]int
 	for s := range shards {
 		t.Run(fmt.Sprintf("shard%d", s), func(t *testing.T) {
@@ -101,7 +102,7 @@ func runSeeds(t *testing.T, cfg sim.Config, opts ...func(*seedOptions)) {
 			for seed := int64(1 + s); seed <= int64(seeds); seed += int64(shards) {
 				res, err := sim.Run(seed, cfg)
 				if err != nil {
-					t.Fatalf("%v\n%s", err, replayHint(t, seed))
+					t.Fatalf("%v\n%s", err, replayHint(name, seed))
 				}
 				evidence[s%len(evidence)] += res.Evidence
 			}
@@ -118,6 +119,6 @@ func runSeeds(t *testing.T, cfg sim.Config, opts ...func(*seedOptions)) {
 	})
 }
 
-func replayHint(t *testing.T, seed int64) string {
-	return fmt.Sprintf("replay: go test ./node/consensus -run '^%s$' -seed=%d -v", t.Name(), seed)
+func replayHint(test string, seed int64) string {
+	return fmt.Sprintf("replay: go test ./node/consensus -run '^%s$' -seed=%d -v (add -simlog for every event)", test, seed)
 }

@@ -7,10 +7,14 @@ import (
 
 // A Byzantine validator runs an honest machine but, when it signs, sometimes
 // signs a conflicting twin and sends one version to some peers and the other
-// to the rest, plus both to one peer so that equivocation is seen.
+// to the rest, plus both to one peer so that equivocation is seen, and
+// sometimes votes in rounds ahead of everyone.
 
 func (n *node) equivocateVote(v attest.Vote) {
 	w := n.w
+	if w.chance(w.cfg.EquivocateRate / 2) {
+		n.voteAhead(v)
+	}
 	w.sigs.signVote(&v, n.key)
 	if !w.chance(w.cfg.EquivocateRate) {
 		w.net.broadcast(n.id, message{vote: &v})
@@ -42,6 +46,15 @@ func (n *node) equivocateProposal(p consensus.Proposal) {
 	w.sigs.signProposal(&twin, n.key)
 	n.splitSend(message{proposal: &p}, message{proposal: &twin})
 	n.step(consensus.ProposalReceived{Proposal: p, Valid: true})
+}
+
+// voteAhead sends a nil vote for a later round, trying to drag honest
+// validators into rounds nobody else is in (f validators cannot).
+func (n *node) voteAhead(v attest.Vote) {
+	v.Round += 1 + uint32(n.w.rng.IntN(consensus.MaxRoundsAhead*2))
+	v.BlockHash = attest.Hash{}
+	n.w.sigs.signVote(&v, n.key)
+	n.w.net.broadcast(n.id, message{vote: &v})
 }
 
 // splitSend sends a or b to each peer at random, and both to one peer.

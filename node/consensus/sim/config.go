@@ -60,7 +60,7 @@ func DefaultConfig() Config {
 		Downtime:        400 * time.Millisecond,
 		EquivocateRate:  0.5,
 		CalmHeights:     3,
-		CalmBudget:      20 * time.Second,
+		CalmBudget:      5 * time.Second,
 	}
 }
 

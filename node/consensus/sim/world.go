@@ -27,6 +27,7 @@ type Result struct {
 	Crashes     int
 	Deliveries  int
 	VirtualTime time.Duration
+	CalmTime    time.Duration // from the end of the faults until every honest validator made CalmHeights
 }
 
 // world is one run: the validators, the network, the clock and the checker.
@@ -117,6 +118,7 @@ func (w *world) run() (*Result, error) {
 	w.res.TraceHash = w.trace.sum()
 	w.res.Heights = w.heights()
 	w.res.VirtualTime = w.q.now
+	w.res.CalmTime = w.q.now - w.cfg.Chaos
 	return &w.res, nil
 }
 
