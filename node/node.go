@@ -52,6 +52,9 @@ type Options struct {
 	SigCache *app.SigCache
 	// Now is the wall clock used for block times; nil means time.Now.
 	Now func() time.Time
+	// Store tunes the block store; nil means store.DefaultConfig(). Many
+	// validators in one process want store.SmallConfig().
+	Store *store.Config
 }
 
 // Node is one validator (or full node) of a chain.
@@ -143,16 +146,20 @@ func New(cfg Config, opts Options) (*Node, error) {
 	if n.sigs == nil {
 		n.sigs = app.NewSigCache(sigCacheEntries)
 	}
-	if err := n.open(opts.Transport); err != nil {
+	storeCfg := store.DefaultConfig()
+	if opts.Store != nil {
+		storeCfg = *opts.Store
+	}
+	if err := n.open(opts.Transport, storeCfg); err != nil {
 		n.closeStores()
 		return nil, err
 	}
 	return n, nil
 }
 
-func (n *Node) open(tr p2p.Transport) error {
+func (n *Node) open(tr p2p.Transport, storeCfg store.Config) error {
 	var err error
-	if n.store, err = store.Open(n.cfg.Path(n.cfg.DataDir), n.log.Named("store")); err != nil {
+	if n.store, err = store.OpenConfig(n.cfg.Path(n.cfg.DataDir), storeCfg, n.log.Named("store")); err != nil {
 		return fmt.Errorf("open block store: %w", err)
 	}
 	n.sdb = state.New(n.store, stateCacheBytes)

@@ -22,6 +22,7 @@ import (
 	"github.com/causeway/causeway/node"
 	"github.com/causeway/causeway/node/app"
 	"github.com/causeway/causeway/node/p2p"
+	"github.com/causeway/causeway/node/store"
 )
 
 // Transports a localnet can use.
@@ -208,7 +209,8 @@ func (n *Net) StartNode(i int) error {
 	if n.nodes[i] != nil {
 		return fmt.Errorf("localnet: validator %d already running", i)
 	}
-	opts := node.Options{Genesis: n.Genesis, Key: n.Keys[i], SigCache: n.sigs,
+	small := store.SmallConfig()
+	opts := node.Options{Genesis: n.Genesis, Key: n.Keys[i], SigCache: n.sigs, Store: &small,
 		Logger: n.opts.Logger.With(zap.Int("validator_index", i))}
 	if n.mem != nil {
 		vals, _ := n.Genesis.ValidatorSet()
