@@ -183,6 +183,12 @@ func (n *Node) onProposal(ctx context.Context, d *driverState, p *consensus.Prop
 	case p.Height != h:
 		return
 	}
+	n.mu.RLock()
+	expect := consensus.ProposerFor(n.chain.nextVals, p.Height, p.Round, skipAddresses(n.chain.skips))
+	n.mu.RUnlock()
+	if p.Proposer != expect {
+		return // not this round's proposer: not worth executing its block
+	}
 	start := time.Now()
 	valid := n.validateProposal(d, p)
 	n.noteSlow("validate proposal", start, p.Height, len(p.Block)/averageTxBytes)
