@@ -36,7 +36,7 @@ func TestSimulationSeven(t *testing.T) {
 	t.Parallel()
 	cfg := sim.DefaultConfig()
 	cfg.Validators, cfg.Byzantine, cfg.Crashes = 7, 2, 2
-	runSeeds(t, cfg, withSeedDivisor(8))
+	runSeeds(t, cfg, withSeedDivisor(20))
 }
 
 // TestSimulationHarsh runs heavier faults: more loss, partitions and
@@ -48,7 +48,7 @@ func TestSimulationHarsh(t *testing.T) {
 	cfg.LossRate, cfg.DupRate, cfg.LateRate = 0.3, 0.1, 0.1
 	cfg.Partitions, cfg.Crashes = 3, 3
 	cfg.EquivocateRate = 0.8
-	runSeeds(t, cfg, withSeedDivisor(10))
+	runSeeds(t, cfg, withSeedDivisor(20))
 }
 
 func TestSimulationIsDeterministic(t *testing.T) {

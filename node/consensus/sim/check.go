@@ -117,7 +117,7 @@ func (c *checker) evidence(n *node, e *attest.DuplicateVote) {
 		return
 	}
 	c.w.res.Evidence++
-	if err := attest.VerifyDuplicateVote(c.w.sigs.genesis, c.w.vals, e); err != nil {
+	if err := c.w.sigs.verifyEvidence(c.w.vals, e); err != nil {
 		c.failf("validator %d reported evidence that does not verify: %v", n.id, err)
 		return
 	}

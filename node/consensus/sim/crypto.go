@@ -18,6 +18,7 @@ type signatures struct {
 	signed    map[signKey][]byte
 	recovered map[recoverKey]recovered
 	qcs       map[attest.Hash]error
+	evidence  map[string]error
 }
 
 type signKey struct {
@@ -41,6 +42,7 @@ func newSignatures(genesis attest.Hash) *signatures {
 		signed:    make(map[signKey][]byte),
 		recovered: make(map[recoverKey]recovered),
 		qcs:       make(map[attest.Hash]error),
+		evidence:  make(map[string]error),
 	}
 }
 
@@ -102,5 +104,18 @@ func (s *signatures) verifyQC(vals *attest.ValidatorSet, qc *attest.QC) error {
 	}
 	err := attest.VerifyQC(s.genesis, vals, qc)
 	s.qcs[h] = err
+	return err
+}
+
+// verifyEvidence runs attest.VerifyDuplicateVote once per distinct pair
+// (signatures included).
+func (s *signatures) verifyEvidence(vals *attest.ValidatorSet, e *attest.DuplicateVote) error {
+	id := e.Hash()
+	h := string(id[:]) + string(e.A.Sig) + string(e.B.Sig)
+	if err, ok := s.evidence[h]; ok {
+		return err
+	}
+	err := attest.VerifyDuplicateVote(s.genesis, vals, e)
+	s.evidence[h] = err
 	return err
 }
