@@ -118,10 +118,11 @@ type Evidence struct {
 }
 
 // RequestCommit tells the driver that this height has been decided without
-// this validator having the block: a quorum precommitted BlockHash (zero if
-// unknown) or validators are already at a later height. The driver should
-// fetch the certified block from peers and feed it back as CertifiedCommit.
-// Ticks repeat it while the condition holds.
+// this validator having the block: a quorum precommitted BlockHash (emitted
+// at once), or validators are already at a later height (BlockHash zero,
+// emitted on Tick). The driver should fetch the certified block from peers
+// and feed it back as CertifiedCommit. Ticks repeat it while the condition
+// holds.
 type RequestCommit struct {
 	Height    uint64
 	BlockHash attest.Hash

@@ -66,7 +66,7 @@ type Machine struct {
 	highest    map[attest.Address]uint32
 	candidates []candidate
 	ahead      bool // a validator sent a message for a later height
-	requested  bool // RequestCommit emitted
+	requested  bool // RequestCommit emitted for a missing block
 
 	buffer nextHeightBuffer
 	out    []Action
@@ -402,8 +402,11 @@ func (m *Machine) onCertified(e CertifiedCommit) {
 }
 
 // onTick re-sends this validator's signed proposal and votes of the current
-// round, its precommit of the previous round, and the POL of a re-proposal,
-// and repeats RequestCommit while the block of a decided height is missing.
+// round, its precommit of the previous round, and the POL of a re-proposal.
+// It asks for the certified block (RequestCommit) while a quorum has
+// precommitted a block this validator lacks, or while others are at a later
+// height: not at once for the latter, since in the normal course validators
+// finish a height a little apart and catch up by themselves.
 func (m *Machine) onTick() {
 	if !m.started() {
 		return
@@ -422,7 +425,7 @@ func (m *Machine) onTick() {
 	if prev := m.rounds[m.round-1]; m.round > 0 && prev != nil {
 		m.rebroadcastVote(prev.precommits)
 	}
-	if m.needCommit() {
+	if m.step != StepCommit && (m.ahead || len(m.candidates) > 0) {
 		m.requestCommit()
 	}
 }
@@ -461,7 +464,7 @@ func (m *Machine) progress() {
 			break
 		}
 	}
-	if !m.requested && m.needCommit() {
+	if !m.requested && m.step != StepCommit && len(m.candidates) > 0 {
 		m.requestCommit()
 	}
 }
@@ -569,13 +572,6 @@ func (m *Machine) tryPOL(rs *roundState) bool {
 		return true
 	}
 	return false
-}
-
-// needCommit reports that the height is decided elsewhere but the block is
-// missing here: a quorum precommitted a block we do not hold, or validators
-// have moved on to a later height.
-func (m *Machine) needCommit() bool {
-	return m.step != StepCommit && (m.ahead || len(m.candidates) > 0)
 }
 
 func (m *Machine) requestCommit() {

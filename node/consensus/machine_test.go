@@ -251,7 +251,8 @@ func TestLaterHeightRequestsCommit(t *testing.T) {
 	self := f.notProposer(1, 0)
 	m, _ := f.machine(self, 1)
 	out := m.Step(f.voteEv(others(4, self, 1)[0], attest.Prevote, 3, 0, hashX))
-	require.Equal(t, []RequestCommit{{Height: 1}}, actionsOf[RequestCommit](out))
+	require.Empty(t, actionsOf[RequestCommit](out), "others being ahead is normal for a moment")
+	require.Equal(t, []RequestCommit{{Height: 1}}, actionsOf[RequestCommit](m.Step(Tick{})))
 }
 
 func TestNextHeightMessagesReplayAtStart(t *testing.T) {
