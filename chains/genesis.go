@@ -13,8 +13,8 @@ import (
 	"github.com/causeway/causeway/attest"
 )
 
-// Genesis is a chain's genesis document. Its hash (keccak256 of the RLP
-// encoding of this struct) is mixed into every signed digest on the chain.
+// Genesis is a chain's genesis document. Its hash is mixed into every signed
+// digest on the chain (see Hash).
 type Genesis struct {
 	ChainID        string             `json:"chain_id"`
 	GenesisTimeMs  uint64             `json:"genesis_time_ms"`
@@ -99,9 +99,18 @@ func ParseAmount(s string) (*uint256.Int, error) {
 	return v, nil
 }
 
-// Hash is keccak256 of the RLP encoding of g.
+// Hash is the chain's genesis hash: keccak256 of the RLP encoding of g with
+// Counterparties left out.
+//
+// Counterparties are left out so that two chains can each record the other's
+// genesis hash (each hash would otherwise depend on the other). They still
+// bind the chain: they seed its light clients in the genesis state, so a
+// validator started with a different list computes a different state root
+// and cannot agree with the others on the first block.
 func (g *Genesis) Hash() attest.Hash {
-	b, err := rlp.EncodeToBytes(g)
+	own := *g
+	own.Counterparties = nil
+	b, err := rlp.EncodeToBytes(&own)
 	if err != nil {
 		panic("chains: encode genesis: " + err.Error())
 	}

@@ -83,8 +83,7 @@ type TestnetOptions struct {
 // with their private keys.
 type Testnet struct {
 	Genesis *Genesis
-	// GenesisHash is Genesis.Hash() as generated; LinkCounterparties changes
-	// the document, and so this hash, but not BaseHash.
+	// GenesisHash is Genesis.Hash(); LinkCounterparties does not change it.
 	GenesisHash attest.Hash
 	Validators  []TestnetValidator
 	Accounts    []TestnetAccount
@@ -198,21 +197,8 @@ func GenerateTestnet(opts TestnetOptions) (*Testnet, error) {
 	return tn, nil
 }
 
-// BaseHash is keccak256 of the RLP encoding of g with Counterparties cleared.
-//
-// Linking two chains cannot put each one's full genesis hash into the other's
-// genesis: each hash would depend on the other. So a counterparty entry holds
-// the other chain's BaseHash, which does not depend on any counterparty list.
-// For a light client to check the other chain's signatures, the hash a chain
-// mixes into its signed digests must therefore be its BaseHash too.
-func BaseHash(g *Genesis) attest.Hash {
-	base := *g
-	base.Counterparties = nil
-	return base.Hash()
-}
-
 // LinkCounterparties records each chain as the other's counterparty: chain id,
-// BaseHash and initial validator set. An existing entry for the same chain is
+// genesis hash and initial validator set. An existing entry for the same chain is
 // replaced, so linking twice is harmless; entries stay sorted by chain id.
 func LinkCounterparties(a, b *Genesis) error {
 	if a.ChainID == b.ChainID {
@@ -233,7 +219,7 @@ func LinkCounterparties(a, b *Genesis) error {
 func counterpartyOf(g *Genesis) Counterparty {
 	vals := make([]GenesisValidator, len(g.Validators))
 	copy(vals, g.Validators)
-	return Counterparty{ChainID: g.ChainID, GenesisHash: BaseHash(g), Validators: vals}
+	return Counterparty{ChainID: g.ChainID, GenesisHash: g.Hash(), Validators: vals}
 }
 
 func setCounterparty(g *Genesis, c Counterparty) {

@@ -12,7 +12,7 @@ import (
 )
 
 func newNodeCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "node --home DIR",
 		Short: "Run a validator (or full node) of one chain",
 		Long: "Reads HOME/config/config.toml (see `causeway config show`), the genesis and the\n" +
@@ -21,14 +21,12 @@ func newNodeCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: runNode,
 	}
+	addNodeConfigFlags(cmd.Flags())
+	return cmd
 }
 
 func runNode(cmd *cobra.Command, _ []string) error {
-	home, err := homeDir(cmd)
-	if err != nil {
-		return err
-	}
-	cfg, err := node.LoadConfig(home)
+	cfg, err := loadNodeConfig(cmd)
 	if err != nil {
 		return err
 	}
