@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,7 @@ const (
 	flagBenchKill       = "kill-proposer"
 	flagBenchJSON       = "json"
 	flagBenchSamples    = "light-samples"
+	flagBenchCPUProfile = "cpuprofile"
 )
 
 func newBenchCmd() *cobra.Command {
@@ -48,6 +50,7 @@ func newBenchChainCmd() *cobra.Command {
 	f.Bool(flagBenchKill, true, "stop the next proposer after the load and time the next commit")
 	f.Int(flagBenchSamples, localnet.DefaultLightSamples, "transactions sent one at a time for light-load latency")
 	f.Bool(flagBenchJSON, false, "print the result as JSON")
+	f.String(flagBenchCPUProfile, "", "write a CPU profile of the whole run to this file")
 	return cmd
 }
 
@@ -73,6 +76,17 @@ func runBenchChain(cmd *cobra.Command, _ []string) error {
 		fmt.Fprintf(stderr, "bench: "+format+"\n", args...)
 	}
 	ctx := cmd.Context() // cancelled by the first Ctrl-C (see main)
+	if path, _ := f.GetString(flagBenchCPUProfile); path != "" {
+		pf, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	res, err := localnet.RunChainBench(ctx, o)
 	if err != nil {
 		return err

@@ -42,6 +42,7 @@ type Node struct {
 type DB struct {
 	nodes NodeStore
 	cache *lru.SizeConstrainedCache[attest.Hash, []byte]
+	flat  *flatCache
 }
 
 // New returns a DB reading nodes from nodes through a cache of about
@@ -52,6 +53,7 @@ func New(nodes NodeStore, cacheBytes int) *DB {
 	return &DB{
 		nodes: nodes,
 		cache: lru.NewSizeConstrainedCacheWithKeySize[attest.Hash, []byte](uint64(size), keySize),
+		flat:  newFlatCache(size / flatBytesPerEntry),
 	}
 }
 

@@ -141,6 +141,7 @@ func (o *Overlay) Commit() (attest.Hash, []Node, error) {
 	}
 	root, set := o.work.Commit(false)
 	nodes := newNodes(set, o.restored)
+	o.db.flat.advance(o.root, root, o.pending)
 	o.release()
 	return root, nodes, nil
 }
@@ -160,7 +161,14 @@ func (o *Overlay) committedValue(key []byte) ([]byte, error) {
 	if _, ok := o.flushed[string(key)]; ok {
 		return o.baseValue(key)
 	}
-	return o.work.Get(key)
+	if v, ok := o.db.flat.get(o.root, key); ok {
+		return v, nil
+	}
+	v, err := o.work.Get(key)
+	if err == nil {
+		o.db.flat.put(o.root, key, v)
+	}
+	return v, err
 }
 
 // baseValue reads key at the forked root, ignoring every write.
