@@ -34,7 +34,8 @@ type roundState struct {
 	polSeen        bool // line 36 fired
 }
 
-// candidate is a round and block that a quorum precommitted.
+// candidate is a round and block that a quorum precommitted or, in pols,
+// prevoted.
 type candidate struct {
 	round uint32
 	hash  attest.Hash
@@ -65,8 +66,9 @@ type Machine struct {
 	proposed   map[attest.Hash]bool   // every block hash proposed this height
 	highest    map[attest.Address]uint32
 	candidates []candidate
-	ahead      bool // a validator sent a message for a later height
-	requested  bool // RequestCommit emitted for a missing block
+	pols       []candidate // prevote quorums for blocks, in the order reached
+	ahead      bool        // a validator sent a message for a later height
+	requested  bool        // RequestCommit emitted for a missing block
 
 	buffer nextHeightBuffer
 	out    []Action
@@ -174,6 +176,7 @@ func (m *Machine) startRound(r uint32) {
 	m.step = StepPropose
 	rs := m.roundState(r)
 	if m.Proposer() == m.cfg.Self && !rs.proposalSent {
+		m.adoptPastPOLs()
 		if m.validRound != NoPOLRound {
 			m.propose(rs, m.validRound, m.validHash, m.validBlock)
 		} else {
@@ -333,10 +336,33 @@ func (m *Machine) storeVote(v *attest.Vote, own bool) {
 	case res == voteAdded && own:
 		m.ownVote(v)
 	}
-	if v.Type == attest.Precommit && !v.IsNil() && set.powerFor(v.BlockHash) >= m.quorum {
-		c := candidate{round: v.Round, hash: v.BlockHash}
-		if !slices.Contains(m.candidates, c) {
-			m.candidates = append(m.candidates, c)
+	if v.IsNil() || set.powerFor(v.BlockHash) < m.quorum {
+		return
+	}
+	c := candidate{round: v.Round, hash: v.BlockHash}
+	list := &m.pols
+	if v.Type == attest.Precommit {
+		list = &m.candidates
+	}
+	if !slices.Contains(*list, c) {
+		*list = append(*list, c)
+	}
+}
+
+// adoptPastPOLs makes the block of the latest POL of an earlier round the
+// valid value, even if this validator saw that POL only after leaving its
+// round (line 36 covers the current round). Without it, when the only honest
+// validator holding the locked block is never proposer (skipped, say), honest
+// proposers keep proposing fresh blocks that the locked validator refuses,
+// and only a Byzantine proposer could re-propose the block. It is safe:
+// validators accept a re-proposal only after checking its POL themselves.
+func (m *Machine) adoptPastPOLs() {
+	for _, p := range m.pols {
+		if p.round >= m.round || int32(p.round) <= m.validRound {
+			continue
+		}
+		if blk, ok := m.blocks[p.hash]; ok {
+			m.validRound, m.validHash, m.validBlock = int32(p.round), p.hash, blk
 		}
 	}
 }

@@ -367,3 +367,24 @@ func TestProposerReproposesValidValueWithPOL(t *testing.T) {
 	require.Len(t, actionsOf[BroadcastVote](out), 3, "the POL prevotes travel with the re-proposal")
 	require.Empty(t, actionsOf[BuildBlock](out))
 }
+
+func TestProposerAdoptsPOLSeenAfterItsRound(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, 4)
+	self := f.proposerIndex(1, 2)
+	m, _ := f.machine(self, 1)
+	toRound(f, m, self, 1)
+	require.Equal(t, uint32(1), m.Round())
+	m.Step(f.proposal(1, 0, NoPOLRound, blockX))
+	feedVotes(f, m, others(4, self, 3), attest.Prevote, 1, 0, hashX)
+	_, lr := m.Locked()
+	require.Equal(t, NoPOLRound, lr, "a POL of a past round does not lock")
+
+	out := feedVotes(f, m, others(4, self, 2), attest.Prevote, 1, 2, attest.Hash{})
+	require.Equal(t, uint32(2), m.Round())
+	props := actionsOf[BroadcastProposal](out)
+	require.Len(t, props, 1)
+	require.Equal(t, hashX, props[0].Proposal.BlockHash)
+	require.Equal(t, int32(0), props[0].Proposal.POLRound)
+	require.Empty(t, actionsOf[BuildBlock](out))
+}
