@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/causeway/causeway/node"
 	"github.com/causeway/causeway/node/localnet"
 )
 
@@ -71,6 +72,12 @@ func runBenchChain(cmd *cobra.Command, _ []string) error {
 	}
 	defer os.RemoveAll(dir)
 	o.Dir = dir
+	log, err := newLogger(cmd, node.LogConfig{Level: "warn", Format: node.LogFormatConsole})
+	if err != nil {
+		return err
+	}
+	defer log.Sync()
+	o.Logger = log
 	stderr := cmd.ErrOrStderr()
 	o.Progress = func(format string, args ...any) {
 		fmt.Fprintf(stderr, "bench: "+format+"\n", args...)
