@@ -27,6 +27,7 @@ const (
 	devnetSeed           = 7
 	devnetAccounts       = 4
 	devnetDir            = "devnet"
+	devnetPassword       = "devnet" // demo keystores are for development only
 )
 
 // devnetChains are the chains devnet runs, in port order.
@@ -86,6 +87,9 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 	if err := chains.LinkCounterparties(nets[0].Genesis, nets[1].Genesis); err != nil {
 		return err
 	}
+	if err := writeDevnetKeys(dir, nets); err != nil {
+		return err
+	}
 	ctx := cmd.Context() // cancelled by the first Ctrl-C (see main)
 	for _, ln := range nets {
 		if err := ln.Start(ctx); err != nil {
@@ -97,6 +101,38 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 	<-ctx.Done()
 	fmt.Fprintln(cmd.OutOrStdout(), "devnet: shutting down")
 	return nil
+}
+
+// writeDevnetKeys saves the demo accounts' keys as keystores under
+// DIR/accounts (once; the keys are the same on every start), so that
+// `causeway tx send` can sign with them.
+func writeDevnetKeys(dir string, nets []*localnet.Net) error {
+	accounts := filepath.Join(dir, "accounts")
+	pwFile := filepath.Join(accounts, "password.txt")
+	if _, err := os.Stat(pwFile); err != nil {
+		if err := os.MkdirAll(accounts, 0o700); err != nil {
+			return err
+		}
+		if err := chains.WritePassword(pwFile, devnetPassword); err != nil {
+			return err
+		}
+	}
+	for _, ln := range nets {
+		for i, k := range ln.Accounts {
+			path := devnetKeyFile(dir, ln.Genesis.ChainID, i)
+			if _, err := os.Stat(path); err == nil {
+				continue
+			}
+			if err := chains.SaveKey(path, k, devnetPassword, true); err != nil {
+				return fmt.Errorf("save devnet key: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func devnetKeyFile(dir, chainID string, i int) string {
+	return filepath.Join(dir, "accounts", fmt.Sprintf("%s-demo%d.json", chainID, i))
 }
 
 func portRange(first, n int) []int {
@@ -117,12 +153,19 @@ func printDevnet(w io.Writer, dir string, nets []*localnet.Net) {
 				ln.Config(i).RPC.ListenAddr, ln.Config(i).RPC.ListenAddr)
 		}
 		for i, k := range ln.Accounts {
-			fmt.Fprintf(w, "  demo account %d  %s  (funded in %v)\n", i, attest.AddressOf(k).Hex(), chains.DemoDenoms)
+			fmt.Fprintf(w, "  demo account %d  %s  key %s\n", i, attest.AddressOf(k).Hex(), devnetKeyFile(dir, g.ChainID, i))
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "Try: curl -s -X POST -H 'Content-Type: application/json' \\\n"+
-		"  --data '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"cw_status\",\"params\":[]}' http://%s\n",
-		nets[0].Config(0).RPC.ListenAddr)
+	a := nets[0]
+	fmt.Fprintf(w, "Demo accounts hold %s of each of %v; keystore password in %s.\n\n", chains.DefaultDemoBalance,
+		chains.DemoDenoms, filepath.Join(dir, "accounts", "password.txt"))
+	fmt.Fprintf(w, "Try, in another terminal:\n  causeway tx send --rpc http://%s --key %s \\\n"+
+		"    --password-file %s --to %s --amount 25 --denom USD\n",
+		a.Config(0).RPC.ListenAddr, devnetKeyFile(dir, a.Genesis.ChainID, 0),
+		filepath.Join(dir, "accounts", "password.txt"), attest.AddressOf(a.Accounts[1]).Hex())
+	fmt.Fprintf(w, "  curl -s -H 'Content-Type: application/json' \\\n"+
+		"    -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"cw_getAccount\",\"params\":[\"%s\",null]}' http://%s\n",
+		attest.AddressOf(a.Accounts[1]).Hex(), a.Config(0).RPC.ListenAddr)
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }

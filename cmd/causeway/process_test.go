@@ -200,6 +200,28 @@ func TestValidatorProcesses(t *testing.T) {
 		}
 	}
 
+	// The CLI signs and submits a transfer, and refuses bad input up front.
+	send := func(args ...string) (string, error) {
+		base := []string{"tx", "send", "--rpc", fmt.Sprintf("http://127.0.0.1:%d", c.base+101),
+			"--key", filepath.Join(c.home, "accounts", "demo1.json"),
+			"--password-file", filepath.Join(c.home, "accounts", "password.txt")}
+		out, err := exec.Command(c.bin, append(base, args...)...).CombinedOutput()
+		return string(out), err
+	}
+	out, err := send("--to", to.Hex(), "--amount", "4", "--denom", "EUR")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "committed in block")
+	for _, bad := range [][]string{
+		{"--to", to.Hex(), "--amount", "0"},
+		{"--to", to.Hex(), "--amount", "1.5"},
+		{"--to", to.Hex(), "--amount", "-3"},
+		{"--to", "0x1234", "--amount", "1"},
+		{"--to", to.Hex(), "--amount", "999999999999999999999999999"},
+	} {
+		out, err := send(bad...)
+		require.Error(t, err, "tx send %v should fail: %s", bad, out)
+	}
+
 	victim := c.nextProposer()
 	var survivors []int
 	for _, i := range all {
@@ -247,5 +269,5 @@ func TestValidatorProcesses(t *testing.T) {
 	}
 	acct, err := c.rpcs[2].Account(t.Context(), to)
 	require.NoError(t, err)
-	require.Equal(t, []rpc.Coin{{Denom: "USD", Amount: strconv.Itoa(3 * int(nonce))}}, acct.Balances)
+	require.Equal(t, []rpc.Coin{{Denom: "EUR", Amount: "4"}, {Denom: "USD", Amount: strconv.Itoa(3 * int(nonce))}}, acct.Balances)
 }

@@ -59,6 +59,7 @@ func newRootCmd() *cobra.Command {
 		newNodeCmd(),
 		newDevnetCmd(),
 		newBenchCmd(),
+		newTxCmd(),
 	}
 	root.AddCommand(more...)
 	return root
