@@ -22,6 +22,42 @@ type Genesis struct {
 	Accounts       []GenesisAccount   `json:"accounts"`
 	Params         Params             `json:"params"`
 	Counterparties []Counterparty     `json:"counterparties"`
+	Xfer           XferParams         `json:"xfer"`
+	// ValidatorSchedule changes the validator set at fixed heights. It is
+	// how a consortium without the registry (or a test) rotates validators.
+	ValidatorSchedule []ScheduledValidators `json:"validator_schedule,omitempty"`
+}
+
+// ScheduledValidators replaces the validator set from Height+1 on: the block
+// at Height carries the new set's hash as NextValidatorsHash.
+type ScheduledValidators struct {
+	Height     uint64             `json:"height"`
+	Validators []GenesisValidator `json:"validators"`
+}
+
+// XferParams configure the cross-chain transfer module.
+type XferParams struct {
+	// Routes set per-counterparty, per-denomination limits on packets this
+	// chain receives. A counterparty without an entry has no limits.
+	Routes []RouteParams `json:"routes,omitempty"`
+	// Blocked receivers get a failed receipt instead of a credit.
+	Blocked []attest.Address `json:"blocked,omitempty"`
+}
+
+// RouteParams are the limits on packets received from one counterparty.
+type RouteParams struct {
+	Chain  string       `json:"chain"`
+	Limits []DenomLimit `json:"limits"`
+}
+
+// DenomLimit caps one denomination (as named in the packet) on a route:
+// the largest single packet, and the amount per window of this chain's block
+// time. Empty amounts mean no cap.
+type DenomLimit struct {
+	Denom        string `json:"denom"`
+	MaxPerPacket string `json:"max_per_packet,omitempty"`
+	WindowAmount string `json:"window_amount,omitempty"`
+	WindowMs     uint64 `json:"window_ms,omitempty"`
 }
 
 // GenesisValidator is one validator in the initial set.
@@ -176,12 +212,50 @@ func (g *Genesis) Validate() error {
 	if p.MaxTransferTimeoutMs == 0 {
 		return bad("params.max_transfer_timeout_ms must be positive")
 	}
+	if err := g.validateXfer(bad); err != nil {
+		return err
+	}
+	last := uint64(0)
+	for i, sv := range g.ValidatorSchedule {
+		if sv.Height <= last {
+			return bad("validator_schedule[%d].height %d must increase and be positive", i, sv.Height)
+		}
+		last = sv.Height
+		if _, err := validatorSet(sv.Validators); err != nil {
+			return bad("validator_schedule[%d].validators: %v", i, err)
+		}
+	}
 	for i, c := range g.Counterparties {
 		if !ValidChainID(c.ChainID) || c.ChainID == g.ChainID {
 			return bad("counterparties[%d].chain_id %q invalid or this chain's own", i, c.ChainID)
 		}
 		if _, err := c.ValidatorSet(); err != nil {
 			return bad("counterparties[%d].validators: %v", i, err)
+		}
+	}
+	return nil
+}
+
+func (g *Genesis) validateXfer(bad func(string, ...any) error) error {
+	for i, r := range g.Xfer.Routes {
+		if !ValidChainID(r.Chain) || r.Chain == g.ChainID {
+			return bad("xfer.routes[%d].chain %q invalid or this chain's own", i, r.Chain)
+		}
+		for j, l := range r.Limits {
+			if l.Denom == "" || len(l.Denom) > attest.MaxDenomBytes {
+				return bad("xfer.routes[%d].limits[%d].denom %q", i, j, l.Denom)
+			}
+			for name, amt := range map[string]string{"max_per_packet": l.MaxPerPacket, "window_amount": l.WindowAmount} {
+				if amt == "" {
+					continue
+				}
+				if _, err := ParseAmount(amt); err != nil {
+					return bad("xfer.routes[%d].limits[%d].%s: %v", i, j, name, err)
+				}
+			}
+			if (l.WindowAmount == "") != (l.WindowMs == 0) {
+				return bad("xfer.routes[%d].limits[%d]: window_amount and window_ms go together", i, j)
+			}
 		}
 	}
 	return nil
