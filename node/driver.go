@@ -190,6 +190,9 @@ func (n *Node) sendProposal(a consensus.BroadcastProposal) []consensus.Action {
 // sendVote signs, logs with fsync, broadcasts, and feeds the vote back.
 func (n *Node) sendVote(a consensus.BroadcastVote) []consensus.Action {
 	v := a.Vote
+	if !n.votes() {
+		return nil // not in this height's validator set: nothing to sign
+	}
 	if a.Rebroadcast {
 		n.transport.Broadcast(p2p.Message{Type: msgVote, Payload: encodeRLP(&v)})
 		return nil
@@ -243,6 +246,14 @@ func (n *Node) onTimeout(ctx context.Context, d *driverState, t consensus.Timeou
 
 func (n *Node) blockInterval() time.Duration {
 	return time.Duration(n.genesis.Params.BlockIntervalMs) * time.Millisecond
+}
+
+// votes reports whether this node is in the validator set of the height
+// being decided.
+func (n *Node) votes() bool {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.chain.nextVals.IndexOf(n.self) >= 0
 }
 
 // halt stops the process loudly: the node's own storage or execution failed

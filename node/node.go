@@ -19,6 +19,7 @@ import (
 	"github.com/causeway/causeway/node/consensus"
 	"github.com/causeway/causeway/node/mempool"
 	"github.com/causeway/causeway/node/p2p"
+	"github.com/causeway/causeway/node/registry"
 	"github.com/causeway/causeway/node/rpc"
 	"github.com/causeway/causeway/node/state"
 	"github.com/causeway/causeway/node/store"
@@ -163,7 +164,7 @@ func (n *Node) open(tr p2p.Transport, storeCfg store.Config) error {
 		return fmt.Errorf("open block store: %w", err)
 	}
 	n.sdb = state.New(n.store, stateCacheBytes)
-	if n.app, err = app.New(n.genesis, n.sigs, bank.NewModule()); err != nil {
+	if n.app, err = app.New(n.genesis, n.sigs, bank.NewModule(), registry.NewModule()); err != nil {
 		return fmt.Errorf("build app: %w", err)
 	}
 	n.mempool = mempool.New(n.mempoolConfig(), n.app, n.sigs)

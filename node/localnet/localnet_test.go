@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/causeway/causeway/attest"
+	"github.com/causeway/causeway/chains"
 	"github.com/causeway/causeway/node"
 	"github.com/causeway/causeway/node/app"
 	"github.com/causeway/causeway/node/bank"
@@ -19,10 +20,15 @@ import (
 // commitWait bounds how long a test waits for the chain to make progress.
 const commitWait = 20 * time.Second
 
+// testBlockIntervalMs makes idle test chains commit faster than the default.
+const testBlockIntervalMs = 300
+
 func startNet(t *testing.T, transport string, edit func(*Options)) *Net {
 	t.Helper()
+	params := chains.DefaultParams()
+	params.BlockIntervalMs = testBlockIntervalMs
 	o := Options{ChainID: "test", Validators: 4, Accounts: 4, Seed: 3, Dir: t.TempDir(),
-		Transport: transport, Logger: zaptest.NewLogger(t).Named("net")}
+		Transport: transport, Logger: zaptest.NewLogger(t).Named("net"), Params: &params}
 	if edit != nil {
 		edit(&o)
 	}
