@@ -21,6 +21,7 @@ type Backend interface {
 	StateReader
 	TxSubmitter
 	Feeds
+	XferReader
 }
 
 // ChainReader reads committed blocks and the node's status.
@@ -50,6 +51,23 @@ type StateReader interface {
 	// Prove returns the state root at height and one proof per key, in order.
 	// The root must be the StateRoot of the header at height.
 	Prove(ctx context.Context, height uint64, keys [][]byte) (attest.Hash, []StateProof, error)
+}
+
+// XferReader reads the cross-chain transfer module's state (DESIGN §3) as
+// of a committed height. Each returns nil and no error when there is no
+// such record; Height (and the other identifying fields) are filled in by
+// the backend. Proofs of packet commitments and receipts come from
+// StateReader.Prove.
+type XferReader interface {
+	// Task returns the task of packet seq on the route to dst.
+	Task(ctx context.Context, dst string, seq, height uint64) (*Task, error)
+	// PacketReceipt returns the receipt this chain wrote for packet seq from src.
+	PacketReceipt(ctx context.Context, src string, seq, height uint64) (*PacketReceipt, error)
+	// LightClient returns this chain's light client of chain.
+	LightClient(ctx context.Context, chain string, height uint64) (*LightClient, error)
+	// Route returns the state of the route with chain; nil when chain is
+	// not a counterparty.
+	Route(ctx context.Context, chain string, height uint64) (*Route, error)
 }
 
 // TxSubmitter admits transactions.
