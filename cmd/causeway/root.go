@@ -60,6 +60,7 @@ func newRootCmd() *cobra.Command {
 		newDevnetCmd(),
 		newBenchCmd(),
 		newTxCmd(),
+		newQueryCmd(),
 	}
 	root.AddCommand(more...)
 	return root

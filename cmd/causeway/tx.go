@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/holiman/uint256"
 	"github.com/spf13/cobra"
 
 	"github.com/causeway/causeway/attest"
@@ -34,6 +35,7 @@ func newTxCmd() *cobra.Command {
 		Short: "Sign and submit transactions to a chain over JSON-RPC",
 	}
 	cmd.AddCommand(newTxSendCmd())
+	cmd.AddCommand(newTxTransferCmd())
 	return cmd
 }
 
@@ -64,8 +66,6 @@ func newTxSendCmd() *cobra.Command {
 
 func runTxSend(cmd *cobra.Command, _ []string) error {
 	f := cmd.Flags()
-	url, _ := f.GetString(flagTxRPC)
-	keyFile, _ := f.GetString(flagTxKey)
 	toStr, _ := f.GetString(flagTxTo)
 	amountStr, _ := f.GetString(flagTxAmount)
 	denom, _ := f.GetString(flagTxDenom)
@@ -73,58 +73,92 @@ func runTxSend(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return fmt.Errorf("--%s: %w", flagTxTo, err)
 	}
-	amount, err := chains.ParseAmount(amountStr)
-	if err != nil || amount.IsZero() {
-		return fmt.Errorf("--%s %q: want a positive decimal integer", flagTxAmount, amountStr)
+	amount, err := parsePositiveAmount(flagTxAmount, amountStr)
+	if err != nil {
+		return err
 	}
 	if !chains.ValidDenom(denom) {
 		return fmt.Errorf("--%s %q: not a valid denomination", flagTxDenom, denom)
 	}
-	password, err := keyPassword(cmd, false)
+	c, key, err := dialSigner(cmd)
 	if err != nil {
 		return err
-	}
-	key, err := chains.LoadKey(keyFile, password)
-	if err != nil {
-		return fmt.Errorf("--%s: %w", flagTxKey, err)
-	}
-	ctx := cmd.Context()
-	c, err := chains.Dial(ctx, url)
-	if err != nil {
-		return fmt.Errorf("--%s: %w", flagTxRPC, err)
 	}
 	defer c.Close()
-	raw, err := signSend(ctx, c, key, to, denom, amountStr)
+	typ, payload := bank.NewSend(to, denom, amount)
+	raw, err := signTx(cmd.Context(), c, key, typ, payload)
 	if err != nil {
 		return err
 	}
-	hash, err := c.SendRawTransaction(ctx, raw)
-	if err != nil {
-		return fmt.Errorf("submit: %w", err)
+	noWait, _ := f.GetBool(flagTxNoWait)
+	wait, _ := f.GetDuration(flagTxTimeout)
+	r, err := submitAndWait(cmd, c, raw, noWait, wait)
+	if err != nil || r == nil {
+		return err
 	}
-	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "submitted %s\n", hash.Hex())
-	if noWait, _ := f.GetBool(flagTxNoWait); noWait {
-		return nil
-	}
-	timeout, _ := f.GetDuration(flagTxTimeout)
-	wctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	r, err := c.WaitReceipt(wctx, hash)
-	if err != nil {
-		return fmt.Errorf("wait for receipt: %w", err)
-	}
-	if r.Code != 0 {
-		return fmt.Errorf("transaction %s failed in block %d: code %d: %s", hash.Hex(), r.Height, r.Code, r.Log)
-	}
-	fmt.Fprintf(out, "committed in block %d: %s %s from %s to %s\n", r.Height, amountStr, denom,
+	fmt.Fprintf(cmd.OutOrStdout(), "committed in block %d: %s %s from %s to %s\n", r.Height, amountStr, denom,
 		r.Sender.Attest().Hex(), to.Hex())
 	return nil
 }
 
-// signSend builds and signs a bank.send for the chain c serves, at the
+// parsePositiveAmount parses a flag's amount: a decimal integer in 1..2^256-1.
+func parsePositiveAmount(flag, s string) (*uint256.Int, error) {
+	amount, err := chains.ParseAmount(s)
+	if err != nil || amount.IsZero() {
+		return nil, fmt.Errorf("--%s %q: want a positive decimal integer below 2^256, without sign, fraction or leading zeros", flag, s)
+	}
+	return amount, nil
+}
+
+// dialSigner loads the --key keystore (password from --password-file, the
+// environment or a prompt) and dials --rpc.
+func dialSigner(cmd *cobra.Command) (*chains.Client, *ecdsa.PrivateKey, error) {
+	f := cmd.Flags()
+	url, _ := f.GetString(flagTxRPC)
+	keyFile, _ := f.GetString(flagTxKey)
+	password, err := keyPassword(cmd, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := chains.LoadKey(keyFile, password)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--%s: %w", flagTxKey, err)
+	}
+	c, err := chains.Dial(cmd.Context(), url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--%s: %w", flagTxRPC, err)
+	}
+	return c, key, nil
+}
+
+// submitAndWait submits raw and prints its hash; unless noWait, it waits up
+// to wait for the receipt and returns it. A nil receipt means it did not
+// wait. A transaction its module rejected is an error.
+func submitAndWait(cmd *cobra.Command, c *chains.Client, raw []byte, noWait bool, wait time.Duration) (*chains.Receipt, error) {
+	ctx := cmd.Context()
+	hash, err := c.SendRawTransaction(ctx, raw)
+	if err != nil {
+		return nil, fmt.Errorf("submit: %w", err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "submitted %s\n", hash.Hex())
+	if noWait {
+		return nil, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	r, err := c.WaitReceipt(wctx, hash)
+	if err != nil {
+		return nil, fmt.Errorf("wait for receipt: %w", err)
+	}
+	if r.Code != 0 {
+		return nil, fmt.Errorf("transaction %s failed in block %d: code %d: %s", hash.Hex(), r.Height, r.Code, r.Log)
+	}
+	return r, nil
+}
+
+// signTx builds and signs a transaction for the chain c serves, at the
 // sender's next nonce.
-func signSend(ctx context.Context, c *chains.Client, key *ecdsa.PrivateKey, to attest.Address, denom, amount string) ([]byte, error) {
+func signTx(ctx context.Context, c *chains.Client, key *ecdsa.PrivateKey, typ string, payload []byte) ([]byte, error) {
 	st, err := c.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("node status: %w", err)
@@ -133,11 +167,6 @@ func signSend(ctx context.Context, c *chains.Client, key *ecdsa.PrivateKey, to a
 	if err != nil {
 		return nil, fmt.Errorf("sender account: %w", err)
 	}
-	amt, err := chains.ParseAmount(amount)
-	if err != nil {
-		return nil, err
-	}
-	typ, payload := bank.NewSend(to, denom, amt)
 	t := &tx.Tx{ChainID: st.ChainID, Nonce: acct.Nonce, Type: typ, Payload: payload}
 	if err := t.Sign(st.GenesisHash, key); err != nil {
 		return nil, err
