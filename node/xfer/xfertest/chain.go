@@ -181,22 +181,40 @@ func (c *Chain) Submit(txs ...[]byte) {
 // Pending is the number of transactions queued for the next Commit.
 func (c *Chain) Pending() int { return len(c.queue) }
 
+// Nonce is acct's next nonce in the latest committed state.
+func (c *Chain) Nonce(addr attest.Address) (uint64, error) {
+	n, err := app.AccountNonce(c.State(), addr)
+	if err != nil {
+		return 0, fmt.Errorf("%s nonce of %s: %w", c.ID, addr, err)
+	}
+	return n, nil
+}
+
+// SignTxWithNonce signs a transaction from acct with the given nonce and
+// leaves SignTx's nonce count alone.
+func (c *Chain) SignTxWithNonce(acct Account, nonce uint64, txType string, payload []byte) ([]byte, error) {
+	t := &tx.Tx{ChainID: c.ID, Nonce: nonce, Type: txType, Payload: payload}
+	if err := t.Sign(c.GenesisHash, acct.Key); err != nil {
+		return nil, fmt.Errorf("%s: %w", c.ID, err)
+	}
+	return t.Encode(), nil
+}
+
 // SignTx signs a transaction from acct with the next unused nonce: the
 // account's committed nonce plus the transactions SignTx signed for it since
 // the last Commit. Submit the result before the next Commit, or later nonces
 // of acct are off by one.
 func (c *Chain) SignTx(acct Account, txType string, payload []byte) ([]byte, error) {
-	nonce, err := app.AccountNonce(c.State(), acct.Address)
+	nonce, err := c.Nonce(acct.Address)
 	if err != nil {
-		return nil, fmt.Errorf("%s nonce of %s: %w", c.ID, acct.Address, err)
+		return nil, err
 	}
-	nonce += c.queued[acct.Address]
-	t := &tx.Tx{ChainID: c.ID, Nonce: nonce, Type: txType, Payload: payload}
-	if err := t.Sign(c.GenesisHash, acct.Key); err != nil {
-		return nil, fmt.Errorf("%s: %w", c.ID, err)
+	raw, err := c.SignTxWithNonce(acct, nonce+c.queued[acct.Address], txType, payload)
+	if err != nil {
+		return nil, err
 	}
 	c.queued[acct.Address]++
-	return t.Encode(), nil
+	return raw, nil
 }
 
 // Send signs a transaction from acct and queues it; it returns the hash to
