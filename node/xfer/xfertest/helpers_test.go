@@ -131,6 +131,14 @@ func zeroSend() (string, []byte) {
 // zero send from the same sender (which consumes the nonce too).
 func requireRejectedUnchanged(tb testing.TB, c *xfertest.Chain, txType string, payload []byte, want app.Code) {
 	tb.Helper()
+	require.NotEqual(tb, app.CodeOK, want)
+	requireNoEffect(tb, c, txType, payload, want)
+}
+
+// requireNoEffect is requireRejectedUnchanged for any code: with CodeOK it
+// checks that an accepted transaction (a replay) changed nothing either.
+func requireNoEffect(tb testing.TB, c *xfertest.Chain, txType string, payload []byte, want app.Code) {
+	tb.Helper()
 	relayer := xfertest.Relayer()
 	nonce, err := c.Nonce(relayer.Address)
 	require.NoError(tb, err)
@@ -143,7 +151,7 @@ func requireRejectedUnchanged(tb testing.TB, c *xfertest.Chain, txType string, p
 	require.NoError(tb, err)
 	require.Len(tb, receipts, 1)
 	require.Equal(tb, want, receipts[0].Code, "%s: %s", receipts[0].Type, receipts[0].Log)
-	require.Empty(tb, receipts[0].Events)
+	require.Empty(tb, receipts[0].Events, "events of a transaction that changed nothing")
 	base, ctl, err := c.Simulate(control)
 	require.NoError(tb, err)
 	require.Equal(tb, app.CodeInvalidAmount, ctl[0].Code)
