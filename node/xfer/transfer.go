@@ -55,11 +55,6 @@ func checkTransfer(ctx *app.Context, sender attest.Address, t *Transfer, inBlock
 	if t.TimeoutHeight != 0 && t.TimeoutHeight <= c.LatestHeight {
 		return 0, rejectf(CodeBadTimeout, "timeout height %d, %s is already at %d", t.TimeoutHeight, t.Dst, c.LatestHeight)
 	}
-	if inBlock {
-		if err := checkTimeoutTime(ctx, t.TimeoutTimeMs); err != nil {
-			return 0, err
-		}
-	}
 	if err := checkFunds(ctx.State, sender, t); err != nil {
 		return 0, err
 	}
@@ -69,6 +64,13 @@ func checkTransfer(ctx *app.Context, sender attest.Address, t *Transfer, inBlock
 	}
 	if last == math.MaxUint64 {
 		return 0, app.Errorf(app.CodeOverflow, "route to %s has used every sequence", t.Dst)
+	}
+	// Last, so that Check (which has no block time) refuses with the same
+	// code as Deliver whenever it refuses at all.
+	if inBlock {
+		if err := checkTimeoutTime(ctx, t.TimeoutTimeMs); err != nil {
+			return 0, err
+		}
 	}
 	return last + 1, nil
 }
