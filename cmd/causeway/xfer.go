@@ -91,7 +91,7 @@ func runTxTransfer(cmd *cobra.Command, _ []string) error {
 		return fmt.Errorf("--%s %s: that is the chain this node serves; use `causeway tx send`", flagXferDst, t.Dst)
 	}
 	if timeout > 0 {
-		t.TimeoutTimeMs = st.LatestTimeMs + uint64(timeout.Milliseconds())
+		t.TimeoutTimeMs = chainTimeMs(st) + uint64(timeout.Milliseconds())
 	}
 	typ, payload := xfer.NewTransfer(*t)
 	raw, err := signTx(ctx, c, key, typ, payload)
@@ -150,6 +150,15 @@ func transferFromFlags(cmd *cobra.Command) (*xfer.Transfer, time.Duration, error
 	}
 	return &xfer.Transfer{Dst: dst, Receiver: to, Denom: denom, Amount: amount, TimeoutHeight: timeoutHeight,
 		RelayFee: fee, Memo: memo}, timeout, nil
+}
+
+// chainTimeMs is the chain's latest block time, which the deadline is
+// checked against; before the first block, the local clock.
+func chainTimeMs(st *chains.Status) uint64 {
+	if st.LatestHeight == 0 {
+		return uint64(time.Now().UnixMilli())
+	}
+	return st.LatestTimeMs
 }
 
 // printSent reports the packet the transfer's xfer.send event announced.
