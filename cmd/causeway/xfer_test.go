@@ -67,6 +67,7 @@ func writeKey(t *testing.T, seed string) (keyFile, pwFile string) {
 func TestTxTransferSignsSubmitsAndReportsSequence(t *testing.T) {
 	t.Parallel()
 	b := rpctest.New("alpha")
+	b.Commit() // the deadline counts from the latest block's time
 	url := serveFake(t, xferChain{b})
 	keyFile, pw := writeKey(t, "cli-sender")
 	to := attest.AddressOf(rpctest.Key("cli-receiver"))
@@ -78,7 +79,7 @@ func TestTxTransferSignsSubmitsAndReportsSequence(t *testing.T) {
 	require.Contains(t, r.stdout, "route alpha→beta sequence "+sentSeq)
 	require.Contains(t, r.stdout, "10 USD from "+attest.AddressOf(rpctest.Key("cli-sender")).Hex())
 
-	blk, err := b.Block(t.Context(), 1)
+	blk, err := b.Block(t.Context(), 2)
 	require.NoError(t, err)
 	require.Len(t, blk.Block.Txs, 1)
 	signed, err := tx.Decode(blk.Block.Txs[0])
@@ -88,14 +89,14 @@ func TestTxTransferSignsSubmitsAndReportsSequence(t *testing.T) {
 	got, err := xfer.DecodeTransfer(signed.Payload)
 	require.NoError(t, err)
 	require.Equal(t, xfer.Transfer{Dst: "beta", Receiver: to, Denom: "USD", Amount: uint256.NewInt(10),
-		TimeoutHeight: 50, TimeoutTimeMs: rpctest.GenesisTimeMs + 10*60*1000, RelayFee: uint256.NewInt(2),
+		TimeoutHeight: 50, TimeoutTimeMs: rpctest.GenesisTimeMs + rpctest.BlockIntervalMs + 10*60*1000, RelayFee: uint256.NewInt(2),
 		Memo: "invoice 42"}, *got)
 
 	// The next transfer takes the next nonce.
 	r = causeway(t, "tx", "transfer", "--rpc", url, "--key", keyFile, "--password-file", pw, "--dst", "beta",
 		"--to", to.Hex(), "--amount", "1", "--timeout-height", "60")
 	requireOK(t, r)
-	blk, err = b.Block(t.Context(), 2)
+	blk, err = b.Block(t.Context(), 3)
 	require.NoError(t, err)
 	signed, err = tx.Decode(blk.Block.Txs[0])
 	require.NoError(t, err)
