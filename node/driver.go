@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -241,7 +242,56 @@ func (n *Node) onTimeout(ctx context.Context, d *driverState, t consensus.Timeou
 			return
 		}
 	}
+	if t.Step == consensus.StepPropose && d.extended != (roundKey{t.Height, t.Round}) && n.connected(n.machine.Proposer()) {
+		// Give a proposer that is still connected time to execute the block
+		// a full mempool makes, once per round. A crashed proposer's
+		// connection is gone, so its round times out as usual.
+		if extra := n.blockWorkAllowance(); extra > 0 {
+			d.extended = roundKey{t.Height, t.Round}
+			n.schedule(ctx, d, consensus.ScheduleTimeout{Height: t.Height, Round: t.Round, Step: t.Step, Duration: extra})
+			return
+		}
+	}
 	n.step(ctx, d, t)
+}
+
+// roundKey names one round of one height.
+type roundKey struct {
+	height uint64
+	round  uint32
+}
+
+// Propose-timeout allowance for block work: the measured execution cost per
+// transaction (an exponentially weighted average of this node's own builds
+// and validations) times the transactions a block would hold, doubled for
+// the proposer's build and this node's validation, and capped.
+const (
+	workAllowanceFactor = 2
+	maxWorkAllowance    = 2 * time.Second
+	execCostWeight      = 0.2 // weight of the newest sample in the average
+)
+
+func (n *Node) connected(peer attest.Address) bool {
+	return slices.Contains(n.transport.Peers(), peer)
+}
+
+func (n *Node) blockWorkAllowance() time.Duration {
+	txs := min(n.mempool.Size(), int(n.genesis.Params.MaxBlockTxs))
+	per := time.Duration(n.execCostPerTx.Load())
+	return min(time.Duration(txs)*per*workAllowanceFactor, maxWorkAllowance)
+}
+
+// noteExecCost feeds one build or validation into the per-transaction cost.
+func (n *Node) noteExecCost(took time.Duration, txs int) {
+	if txs == 0 {
+		return
+	}
+	sample := float64(took) / float64(txs)
+	old := float64(n.execCostPerTx.Load())
+	if old == 0 {
+		old = sample
+	}
+	n.execCostPerTx.Store(int64(old*(1-execCostWeight) + sample*execCostWeight))
 }
 
 func (n *Node) blockInterval() time.Duration {

@@ -36,6 +36,7 @@ type driverState struct {
 	evidence    map[attest.Hash]attest.DuplicateVote
 	committedEv map[attest.Hash]uint64 // evidence already in a block, by height
 	build       *pendingBuild
+	extended    roundKey // the round whose propose timeout was extended for block work
 	buildTimer  *time.Timer
 	buildArmed  bool
 	timers      []*time.Timer
@@ -95,6 +96,7 @@ func (n *Node) maybeBuild(ctx context.Context, d *driverState) {
 		n.halt("build block", err)
 	}
 	n.noteSlow("build block", start, b.height, len(blk.Txs))
+	n.noteExecCost(time.Since(start), len(blk.Txs))
 	n.step(ctx, d, consensus.BlockBuilt{Height: b.height, Round: b.round, Block: blk.Encode(), BlockHash: blk.Hash()})
 }
 
@@ -192,6 +194,7 @@ func (n *Node) onProposal(ctx context.Context, d *driverState, p *consensus.Prop
 	start := time.Now()
 	valid := n.validateProposal(d, p)
 	n.noteSlow("validate proposal", start, p.Height, len(p.Block)/averageTxBytes)
+	n.noteExecCost(time.Since(start), len(p.Block)/averageTxBytes)
 	n.step(ctx, d, consensus.ProposalReceived{Proposal: *p, Valid: valid})
 }
 

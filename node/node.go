@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -86,6 +87,10 @@ type Node struct {
 	ingest    chan [][]byte
 	heads     *feed[*attest.CertifiedHeader]
 	blockFeed *feed[*CommittedBlock]
+
+	// execCostPerTx is the average wall time of executing one transaction
+	// in a block, in nanoseconds; it sizes the propose-timeout allowance.
+	execCostPerTx atomic.Int64
 
 	mu           sync.RWMutex // guards chain and peerTop; taken alone, never with another lock
 	chain        chainState
