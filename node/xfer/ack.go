@@ -11,12 +11,12 @@ import (
 // ack runs xfer.ack (block 3 of DESIGN §3.1): the header and every receipt
 // proof are verified before anything is written; then each pending task is
 // resolved once, and any other receipt is skipped.
-func ack(ctx *app.Context, relayer attest.Address, a *Ack, deliver bool) error {
+func ack(ctx *app.Context, memo *headerMemo, relayer attest.Address, a *Ack, deliver bool) error {
 	c, err := activeClient(ctx.State, a.Dst)
 	if err != nil {
 		return err
 	}
-	hc, err := verifyHeader(ctx.State, c, &a.Header)
+	hc, err := verifyHeader(ctx.State, memo, c, &a.Header)
 	if err != nil {
 		return err
 	}

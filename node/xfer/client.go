@@ -55,7 +55,7 @@ func activeClient(kv app.KV, chain string) (*ClientState, error) {
 
 // verifyHeader checks ch through c without writing. A header the client
 // already remembers is trusted by hash, so its QC is checked once, ever.
-func verifyHeader(kv app.KV, c *ClientState, ch *attest.CertifiedHeader) (*headerCheck, error) {
+func verifyHeader(kv app.KV, memo *headerMemo, c *ClientState, ch *attest.CertifiedHeader) (*headerCheck, error) {
 	hc := &headerCheck{height: ch.Header.Height, hash: ch.Header.Hash(), root: ch.Header.StateRoot}
 	known, err := loadHeader(kv, c.ChainID, hc.height)
 	if err != nil {
@@ -69,8 +69,12 @@ func verifyHeader(kv app.KV, c *ClientState, ch *attest.CertifiedHeader) (*heade
 	if err != nil {
 		return nil, err
 	}
-	if err := attest.VerifyCertifiedHeader(c.GenesisHash, c.ChainID, set, ch); err != nil {
-		return nil, fmt.Errorf("verify %s header %d: %w", c.ChainID, hc.height, err)
+	key := memoKey(c.GenesisHash, set, hc.hash, &ch.QC)
+	if !memo.has(key) {
+		if err := attest.VerifyCertifiedHeader(c.GenesisHash, c.ChainID, set, ch); err != nil {
+			return nil, fmt.Errorf("verify %s header %d: %w", c.ChainID, hc.height, err)
+		}
+		memo.add(key)
 	}
 	hc.conflict = known != nil
 	return hc, nil
@@ -138,7 +142,7 @@ func Unfreeze(ctx *app.Context, chain string) error {
 
 // updateClient applies a validator-set handoff: the header's set signs it,
 // and NextValidators sign from its height+1 on.
-func updateClient(ctx *app.Context, u *UpdateClient, deliver bool) error {
+func updateClient(ctx *app.Context, memo *headerMemo, u *UpdateClient, deliver bool) error {
 	c, err := activeClient(ctx.State, u.Chain)
 	if err != nil {
 		return err
@@ -147,7 +151,7 @@ func updateClient(ctx *app.Context, u *UpdateClient, deliver bool) error {
 	if err != nil {
 		return fmt.Errorf("update client %s: next validators: %w", u.Chain, err)
 	}
-	hc, err := verifyHeader(ctx.State, c, &u.Header)
+	hc, err := verifyHeader(ctx.State, memo, c, &u.Header)
 	if err != nil {
 		return err
 	}

@@ -17,12 +17,12 @@ import (
 // header), then every packet's route and proof. A packet that fails
 // verification fails the whole transaction; a verified packet always gets
 // exactly one receipt, ok, failed or timeout.
-func recv(ctx *app.Context, r *Recv, deliver bool) error {
+func recv(ctx *app.Context, memo *headerMemo, r *Recv, deliver bool) error {
 	c, err := activeClient(ctx.State, r.Src)
 	if err != nil {
 		return err
 	}
-	hc, err := verifyHeader(ctx.State, c, &r.Header)
+	hc, err := verifyHeader(ctx.State, memo, c, &r.Header)
 	if err != nil {
 		return err
 	}

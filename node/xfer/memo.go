@@ -1,0 +1,63 @@
+package xfer
+
+import (
+	"sync"
+
+	"github.com/causeway/causeway/attest"
+)
+
+// DefaultMemoSize is how many verified certified headers a Module remembers
+// in memory.
+const DefaultMemoSize = 1024
+
+// headerMemo remembers certified headers whose QC verified, so the mempool's
+// Check and the block's Deliver of one recv or ack pay for one QC check
+// between them. A verification is a pure function of the genesis hash, the
+// validator set, the header and the QC, and the key commits to all four, so
+// remembering it cannot change any outcome. Safe for concurrent use; the
+// oldest entry goes first when it is full.
+type headerMemo struct {
+	mu    sync.Mutex
+	seen  map[attest.Hash]struct{}
+	order []attest.Hash // ring buffer, oldest at next
+	next  int
+}
+
+func newHeaderMemo(size int) *headerMemo {
+	return &headerMemo{seen: make(map[attest.Hash]struct{}, size), order: make([]attest.Hash, 0, size)}
+}
+
+// memoKey binds a verification to everything it depends on.
+func memoKey(genesis attest.Hash, set *attest.ValidatorSet, headerHash attest.Hash, qc *attest.QC) attest.Hash {
+	setHash, qcHash := set.Hash(), qc.Hash()
+	return attest.Keccak(genesis[:], setHash[:], headerHash[:], qcHash[:])
+}
+
+func (m *headerMemo) has(key attest.Hash) bool {
+	if m == nil {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.seen[key]
+	return ok
+}
+
+func (m *headerMemo) add(key attest.Hash) {
+	if m == nil || cap(m.order) == 0 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.seen[key]; ok {
+		return
+	}
+	if len(m.order) < cap(m.order) {
+		m.order = append(m.order, key)
+	} else {
+		delete(m.seen, m.order[m.next])
+		m.order[m.next] = key
+		m.next = (m.next + 1) % len(m.order)
+	}
+	m.seen[key] = struct{}{}
+}
