@@ -24,6 +24,7 @@ import (
 	"github.com/causeway/causeway/node/rpc"
 	"github.com/causeway/causeway/node/state"
 	"github.com/causeway/causeway/node/store"
+	"github.com/causeway/causeway/node/xfer"
 )
 
 // Sizes of in-memory caches and queues owned by the node.
@@ -169,7 +170,7 @@ func (n *Node) open(tr p2p.Transport, storeCfg store.Config) error {
 		return fmt.Errorf("open block store: %w", err)
 	}
 	n.sdb = state.New(n.store, stateCacheBytes)
-	if n.app, err = app.New(n.genesis, n.sigs, bank.NewModule(), registry.NewModule()); err != nil {
+	if n.app, err = app.New(n.genesis, n.sigs, bank.NewModule(), registry.NewModule(), xfer.NewModule()); err != nil {
 		return fmt.Errorf("build app: %w", err)
 	}
 	n.mempool = mempool.New(n.mempoolConfig(), n.app, n.sigs)
