@@ -47,6 +47,7 @@ func BenchmarkRecvBatch(b *testing.B) {
 				}
 			}
 			reportPerPacket(b)
+			b.ReportMetric(float64(len(payload))/benchPackets, "B/packet")
 		})
 		for _, tc := range []struct {
 			name string

@@ -122,7 +122,10 @@ func DecodeRecv(payload []byte) (*Recv, error) {
 	if err := decode(MethodRecv, payload, &r); err != nil {
 		return nil, err
 	}
-	return &r, checkBatch(len(r.Packets))
+	if err := checkBatch(len(r.Packets)); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 // DecodeAck parses an xfer.ack payload.
@@ -131,7 +134,10 @@ func DecodeAck(payload []byte) (*Ack, error) {
 	if err := decode(MethodAck, payload, &a); err != nil {
 		return nil, err
 	}
-	return &a, checkBatch(len(a.Receipts))
+	if err := checkBatch(len(a.Receipts)); err != nil {
+		return nil, err
+	}
+	return &a, nil
 }
 
 // DecodeUpdateClient parses an xfer.update_client payload.
