@@ -60,6 +60,13 @@ func TestTwoChainTransfers(t *testing.T) {
 		lc, err := beta.c.ClientState(t.Context(), "alpha")
 		require.NoError(t, err)
 		require.GreaterOrEqual(t, lc.LatestHeight, s.height, "beta's client of alpha verified the send's header")
+		require.Equal(t, alpha.net.Genesis.Hash(), lc.GenesisHash)
+		require.False(t, lc.Frozen)
+		require.Len(t, lc.ValidatorSets, 1)
+		require.Equal(t, mustVals(t, alpha.net).Hash(), lc.ValidatorSets[0].ValidatorsHash)
+		out, err := alpha.c.Route(t.Context(), "beta")
+		require.NoError(t, err)
+		require.Equal(t, s.seq+1, out.NextSequence)
 	})
 
 	t.Run("voucher sent back finishes with USD released on alpha", func(t *testing.T) {
