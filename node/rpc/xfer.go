@@ -39,7 +39,7 @@ func (s *service) GetReceipt(ctx context.Context, src string, seq uint64, height
 // GetClient returns this chain's light client of chain, or null when it
 // has none (cw_getClient).
 func (s *service) GetClient(ctx context.Context, chain string, height *uint64) (*LightClient, error) {
-	h, err := s.resolveXfer(chain, 1, height)
+	h, err := s.resolveChain(chain, height)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func (s *service) GetClient(ctx context.Context, chain string, height *uint64) (
 // GetRoute returns the route with chain, or null when chain is not a
 // counterparty (cw_getRoute).
 func (s *service) GetRoute(ctx context.Context, chain string, height *uint64) (*Route, error) {
-	h, err := s.resolveXfer(chain, 1, height)
+	h, err := s.resolveChain(chain, height)
 	if err != nil {
 		return nil, err
 	}
@@ -187,11 +187,16 @@ func (s *service) committedPacket(ctx context.Context, genesis attest.Hash, dst 
 
 // resolveXfer checks a chain id and sequence and resolves a state height.
 func (s *service) resolveXfer(chain string, seq uint64, height *uint64) (uint64, error) {
-	if err := CheckChainID(chain); err != nil {
-		return 0, Errorf(CodeInvalidParams, "%v", err)
-	}
 	if seq == 0 {
 		return 0, Errorf(CodeInvalidParams, "sequences start at 1")
+	}
+	return s.resolveChain(chain, height)
+}
+
+// resolveChain checks a chain id and resolves a state height.
+func (s *service) resolveChain(chain string, height *uint64) (uint64, error) {
+	if err := CheckChainID(chain); err != nil {
+		return 0, Errorf(CodeInvalidParams, "%v", err)
 	}
 	return s.resolveHeight(height)
 }
