@@ -128,9 +128,71 @@ func (a *Auditor) scanBlock(c *Chain, b *Block) error {
 				return fmt.Errorf("%w: packet %s %s twice, at %s heights %d and %d", ErrInvariant, id, kind.what, c.ID, prev, h)
 			}
 			kind.seen[id] = h
+			if kind.typ == xfer.EventRecv {
+				if err := a.checkVerdict(c, b, id, e.Attr(xfer.AttrStatus), e.Attr(xfer.AttrCode)); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
+}
+
+// checkVerdict re-judges a receipt dst wrote in block b against the packet
+// its source committed: a timeout only after a deadline, a credit only before
+// both deadlines, to an allowed receiver, within the route's per-packet cap.
+// (Rate windows are left to the module's own tests.)
+func (a *Auditor) checkVerdict(dst *Chain, b *Block, id packetID, status, code string) error {
+	src := a.net.Chain(id.Src)
+	if src == nil {
+		return fmt.Errorf("%w: %s received %s from outside the network", ErrInvariant, dst.ID, id)
+	}
+	t, err := xfer.GetTask(src.State(), dst.ID, id.Seq)
+	if err != nil {
+		return fmt.Errorf("%w: %s received %s, which its source never sent: %v", ErrInvariant, dst.ID, id, err)
+	}
+	p, hdr := &t.Packet, &b.Header.Header
+	late := (p.TimeoutHeight != 0 && hdr.Height >= p.TimeoutHeight) || (p.TimeoutTimeMs != 0 && hdr.TimeMs >= p.TimeoutTimeMs)
+	view, err := dst.View(hdr.Height)
+	if err != nil {
+		return err
+	}
+	blocked, err := xfer.IsBlocked(view, p.Receiver)
+	if err != nil {
+		return err
+	}
+	bad := ""
+	switch {
+	case late != (status == xfer.StatusTimeout):
+		bad = fmt.Sprintf("deadline h%d/t%d at block h%d/t%d", p.TimeoutHeight, p.TimeoutTimeMs, hdr.Height, hdr.TimeMs)
+	case status == xfer.StatusOK && blocked:
+		bad = "credited a blocked receiver"
+	case status == xfer.StatusFailed && code == strconv.FormatUint(uint64(xfer.CodeReceiverBlocked), 10) && !blocked:
+		bad = "refused an allowed receiver"
+	case status == xfer.StatusOK:
+		bad, err = overCap(view, id.Src, p.Denom, p.Amount)
+	}
+	if err != nil {
+		return err
+	}
+	if bad != "" {
+		return fmt.Errorf("%w: %s receipt for %s is %s (code %s): %s", ErrInvariant, dst.ID, id, status, code, bad)
+	}
+	return nil
+}
+
+// overCap describes how amt breaks the per-packet cap on denom from src, or "".
+func overCap(kv View, src, denom string, amt *uint256.Int) (string, error) {
+	r, err := xfer.GetRoute(kv, src)
+	if err != nil {
+		return "", err
+	}
+	for _, l := range r.Limits {
+		if l.Denom == denom && l.HasPacketCap && amt.Gt(l.MaxPerPacket) {
+			return fmt.Sprintf("credited %s over the cap %s", amt.Dec(), l.MaxPerPacket.Dec()), nil
+		}
+	}
+	return "", nil
 }
 
 // checkNatives: a chain's own assets are never minted or burned by
