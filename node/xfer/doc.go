@@ -28,11 +28,16 @@
 //
 // Rejections carry the stable codes of codes.go (3xx), the app's (2xx) or,
 // for a failed signature, QC or proof, attest's (1xx). A rejected
-// transaction writes nothing. A frozen client is the one exception to the
-// usual rule that a rejected check fails the transaction: a recv, ack or
-// update whose header verifies but conflicts with a remembered header at the
-// same height succeeds with only the freeze and a client.frozen event, since
-// a failing transaction would revert the freeze.
+// transaction writes nothing. One check does not reject: a recv, ack or
+// update whose header verifies but conflicts with a header the client
+// remembers at that height is misbehaviour, and the transaction succeeds
+// with only the freeze and a client.frozen event (a rejection would revert
+// the freeze). Its packets or receipts are not processed; every later recv
+// and ack through the client refuses with CodeClientFrozen.
+//
+// Per-packet refusals on the destination (timeout, blocked receiver,
+// limits, a voucher the bank cannot mint) are not rejections: the packet
+// gets a failed or timeout receipt, which refunds the sender on the source.
 //
 // The package is pure state-machine code: no clock (block height and time
 // come from the context), no map iteration reaching state or output, no
