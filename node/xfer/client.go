@@ -69,7 +69,7 @@ func verifyHeader(kv app.KV, memo *headerMemo, c *ClientState, ch *attest.Certif
 	if err != nil {
 		return nil, err
 	}
-	key := memoKey(c.GenesisHash, set, hc.hash, &ch.QC)
+	key := memoKey(c.ChainID, c.GenesisHash, set, hc.hash, &ch.QC)
 	if !memo.has(key) {
 		if err := attest.VerifyCertifiedHeader(c.GenesisHash, c.ChainID, set, ch); err != nil {
 			return nil, fmt.Errorf("verify %s header %d: %w", c.ChainID, hc.height, err)

@@ -13,9 +13,9 @@ const DefaultMemoSize = 1024
 // headerMemo remembers certified headers whose QC verified, so the mempool's
 // Check and the block's Deliver of one recv or ack pay for one QC check
 // between them. A verification is a pure function of the genesis hash, the
-// validator set, the header and the QC, and the key commits to all four, so
-// remembering it cannot change any outcome. Safe for concurrent use; the
-// oldest entry goes first when it is full.
+// validator set, the expected chain id, the header and the QC, and the key
+// commits to all five, so remembering it cannot change any outcome. Safe for
+// concurrent use; the oldest entry goes first when it is full.
 type headerMemo struct {
 	mu    sync.Mutex
 	seen  map[attest.Hash]struct{}
@@ -27,10 +27,11 @@ func newHeaderMemo(size int) *headerMemo {
 	return &headerMemo{seen: make(map[attest.Hash]struct{}, size), order: make([]attest.Hash, 0, size)}
 }
 
-// memoKey binds a verification to everything it depends on.
-func memoKey(genesis attest.Hash, set *attest.ValidatorSet, headerHash attest.Hash, qc *attest.QC) attest.Hash {
+// memoKey binds a verification to everything it depends on. The chain id
+// goes last: it is the only variable-length part.
+func memoKey(chainID string, genesis attest.Hash, set *attest.ValidatorSet, headerHash attest.Hash, qc *attest.QC) attest.Hash {
 	setHash, qcHash := set.Hash(), qc.Hash()
-	return attest.Keccak(genesis[:], setHash[:], headerHash[:], qcHash[:])
+	return attest.Keccak(genesis[:], setHash[:], headerHash[:], qcHash[:], []byte(chainID))
 }
 
 func (m *headerMemo) has(key attest.Hash) bool {

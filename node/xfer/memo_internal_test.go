@@ -38,12 +38,13 @@ func TestMemoKeyCommitsToEveryInput(t *testing.T) {
 	other, err := attest.NewValidatorSet([]attest.Validator{{Address: attest.Address{2}, Power: 1}})
 	require.NoError(t, err)
 	qc := &attest.QC{Height: 1, BlockHash: attest.Hash{9}, Signers: []byte{1}, Sigs: [][]byte{{1}}}
-	base := memoKey(attest.Hash{1}, set, attest.Hash{2}, qc)
+	base := memoKey("alpha", attest.Hash{1}, set, attest.Hash{2}, qc)
 	variants := []attest.Hash{
-		memoKey(attest.Hash{3}, set, attest.Hash{2}, qc),
-		memoKey(attest.Hash{1}, other, attest.Hash{2}, qc),
-		memoKey(attest.Hash{1}, set, attest.Hash{3}, qc),
-		memoKey(attest.Hash{1}, set, attest.Hash{2}, &attest.QC{Height: 1, BlockHash: attest.Hash{9}, Signers: []byte{1}, Sigs: [][]byte{{2}}}),
+		memoKey("beta", attest.Hash{1}, set, attest.Hash{2}, qc),
+		memoKey("alpha", attest.Hash{3}, set, attest.Hash{2}, qc),
+		memoKey("alpha", attest.Hash{1}, other, attest.Hash{2}, qc),
+		memoKey("alpha", attest.Hash{1}, set, attest.Hash{3}, qc),
+		memoKey("alpha", attest.Hash{1}, set, attest.Hash{2}, &attest.QC{Height: 1, BlockHash: attest.Hash{9}, Signers: []byte{1}, Sigs: [][]byte{{2}}}),
 	}
 	for i, v := range variants {
 		require.NotEqual(t, base, v, "variant %d", i)
