@@ -3,6 +3,7 @@ package xfertest
 import (
 	"crypto/ecdsa"
 	"fmt"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/crypto"
 
@@ -21,9 +22,27 @@ type Account struct {
 	Address attest.Address
 }
 
+// accounts caches derived accounts: deriving a public key is a scalar
+// multiplication, and tests ask for the same few accounts constantly.
+var accounts sync.Map // accountID → Account
+
+type accountID struct {
+	role  string
+	index int
+}
+
 // NewAccount derives the account for role and index. The same arguments give
 // the same key in every run, so failures replay exactly.
 func NewAccount(role string, index int) Account {
+	id := accountID{role, index}
+	if a, ok := accounts.Load(id); ok {
+		return a.(Account)
+	}
+	a, _ := accounts.LoadOrStore(id, deriveAccount(role, index))
+	return a.(Account)
+}
+
+func deriveAccount(role string, index int) Account {
 	for attempt := range maxKeyAttempts {
 		h := attest.Keccak(fmt.Appendf(nil, "%s|%s|%d|%d", keyTag, role, index, attempt))
 		if key, err := crypto.ToECDSA(h[:]); err == nil {

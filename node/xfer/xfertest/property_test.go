@@ -21,7 +21,7 @@ import (
 
 // Property test knobs. The defaults finish in about half a minute on two cores.
 const (
-	defaultSeeds = 24
+	defaultSeeds = 80
 	defaultSteps = 220
 	// drainRounds bounds the final deliver-everything, ack-everything loop.
 	drainRounds = 8
