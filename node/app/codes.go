@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/causeway/causeway/attest"
 )
@@ -58,11 +59,32 @@ var codeNames = map[Code]string{
 // attestCodeCeiling bounds the range reserved for attest's verification codes.
 const attestCodeCeiling = 200
 
+// moduleCodes holds the names modules register for their own code bands.
+var moduleCodes sync.Map // Code → string
+
+// RegisterCodes names a module's codes so that Code.String, and with it
+// errors and the RPC layer, show them. It panics if a code is already named
+// differently: two modules claiming one number is a programming error.
+func RegisterCodes(names map[Code]string) bool {
+	for c, name := range names {
+		if old, ok := codeNames[c]; ok && old != name {
+			panic(fmt.Sprintf("app: code %d is %q, cannot register %q", c, old, name))
+		}
+		if old, loaded := moduleCodes.LoadOrStore(c, name); loaded && old != name {
+			panic(fmt.Sprintf("app: code %d is %q, cannot register %q", c, old, name))
+		}
+	}
+	return true
+}
+
 // String is the snake_case name of a registered code, "attest_<n>" for an
 // attest code and "code_<n>" otherwise.
 func (c Code) String() string {
 	if name, ok := codeNames[c]; ok {
 		return name
+	}
+	if name, ok := moduleCodes.Load(c); ok {
+		return name.(string)
 	}
 	if c < attestCodeCeiling {
 		return fmt.Sprintf("attest_%d", uint32(c))

@@ -46,6 +46,9 @@ var codeNames = map[app.Code]string{
 	CodeNoTrustedSet:    "no_trusted_set",
 }
 
+// The names are registered with the app so every coded error shows them.
+var _ = app.RegisterCodes(codeNames)
+
 // CodeName is the snake_case name of an xfer code, and app.Code.String for
 // any other code (app and attest codes appear in failed receipts too).
 func CodeName(c app.Code) string {
@@ -73,7 +76,7 @@ var (
 
 func sentinel(c app.Code) *app.Error { return &app.Error{Code: c, Msg: CodeName(c)} }
 
-// rejectf builds a coded rejection whose message starts with the code's name.
+// rejectf builds a coded rejection; its Error() starts with the code's name.
 func rejectf(c app.Code, format string, args ...any) error {
-	return &app.Error{Code: c, Msg: CodeName(c) + ": " + fmt.Sprintf(format, args...)}
+	return &app.Error{Code: c, Msg: fmt.Sprintf(format, args...)}
 }
