@@ -29,7 +29,7 @@ const EnvPrefix = "CAUSEWAY_"
 const (
 	DefaultP2PListenAddr      = "127.0.0.1:26656"
 	DefaultRPCListenAddr      = "127.0.0.1:8545"
-	DefaultRPCMaxRequest      = 1 << 20 // a 64 KiB transaction is 128 KiB of hex; as rpc.DefaultMaxRequestBytes
+	DefaultRPCMaxRequest      = 1 << 20 // a 256 KiB transaction (tx.MaxTxBytes) is 512 KiB of hex
 	DefaultMempoolMaxTxs      = 100_000
 	DefaultMempoolMaxBytes    = 256 << 20
 	DefaultMempoolNonceWindow = 1000 // highest nonce admitted ahead of an account's next one

@@ -12,8 +12,10 @@ import (
 	"github.com/causeway/causeway/attest"
 )
 
-// MaxTxBytes caps an encoded transaction.
-const MaxTxBytes = 64 << 10
+// MaxTxBytes caps an encoded transaction. It fits a relay's recv of 100
+// packets with their Merkle proofs (about 1.1 KB each) under one certified
+// header; the RPC request cap (rpc.max_request_bytes) must stay above it.
+const MaxTxBytes = 256 << 10
 
 // Tx is a signed transaction. Type names the module and method ("bank.send");
 // Payload is the RLP-encoded message of that method.
