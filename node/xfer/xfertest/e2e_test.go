@@ -242,3 +242,60 @@ func TestCheckConservationFindsUnbackedEscrow(t *testing.T) {
 	require.ErrorIs(t, err, xfertest.ErrInvariant)
 	require.ErrorContains(t, err, `alpha escrow for beta in "USD" is 5, vouchers 0 + in flight 0 = 0`)
 }
+
+// windowPacket is a packet's amount and the receipt code it must get.
+type windowPacket struct {
+	amount uint64
+	code   app.Code
+}
+
+// TestRouteRateLimit: beta admits at most 1,000 EUR from alpha per 10 s
+// window of its block time. Packets of one batch are judged in order
+// against what the window already took; a new window starts afresh.
+func TestRouteRateLimit(t *testing.T) {
+	t.Parallel()
+	const windowMs, windowAmount = 10_000, 1000
+	limited := xfer.CodeRateLimited
+	cases := []struct {
+		name    string
+		windows [][]windowPacket
+	}{
+		{"fills one window exactly", [][]windowPacket{{{600, 0}, {600, limited}, {400, 0}, {1, limited}}}},
+		{"next window starts afresh", [][]windowPacket{{{1000, 0}}, {{1000, 0}}, {{1001, limited}, {999, 0}}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			n := newNet(t, func(s *xfertest.ChainSpec) {
+				if s.ID == beta {
+					s.Routes = append(s.Routes, chains.RouteParams{Chain: alpha, Limits: []chains.DenomLimit{
+						{Denom: eur, WindowAmount: uint256.NewInt(windowAmount).Dec(), WindowMs: windowMs},
+					}})
+					s.Routes = s.Routes[len(s.Routes)-1:]
+				}
+			}, alpha, beta)
+			a, b := n.Chain(alpha), n.Chain(beta)
+			relay := xfertest.NewRelay(n)
+			for w, packets := range tc.windows {
+				for b.NextTimeMs()%windowMs > windowMs/2 { // leave room for the whole exchange in one window
+					commit(t, b)
+				}
+				first, err := xfer.NextSequence(a.State(), beta)
+				require.NoError(t, err)
+				for _, p := range packets {
+					send(t, a, 0, transferTo(b, 1, eur, p.amount))
+				}
+				commit(t, a)
+				settle(t, relay)
+				for i, p := range packets {
+					r, err := xfer.GetReceipt(b.State(), alpha, first+uint64(i))
+					require.NoError(t, err)
+					require.Equal(t, uint32(p.code), r.Code, "window %d packet %d (%d EUR)", w, i, p.amount)
+				}
+				for b.NextTimeMs()%windowMs != 0 {
+					commit(t, b)
+				}
+			}
+		})
+	}
+}

@@ -156,6 +156,16 @@ func requireNoEffect(tb testing.TB, c *xfertest.Chain, txType string, payload []
 	require.NoError(tb, err)
 	require.Equal(tb, app.CodeInvalidAmount, ctl[0].Code)
 	require.Equal(tb, base, got, "a rejected %s changed state beyond the nonce", txType)
+
+	// The mempool's admission check agrees with execution.
+	decoded, hash, err := c.App.DecodeTx(attack)
+	require.NoError(tb, err)
+	checkErr := c.App.Check(c.State(), hash, relayer.Address, decoded)
+	if want == app.CodeOK {
+		require.NoError(tb, checkErr)
+		return
+	}
+	require.Equal(tb, want, app.CodeOf(checkErr), "mempool check: %v", checkErr)
 }
 
 // requireAudit runs the auditor and fails with its finding.
