@@ -297,3 +297,32 @@ func ackPayload(t *testing.T, f *attackFixture, seq uint64, mutate func(*attest.
 	_, payload := xfer.NewAck(beta, header(t, f.b, f.recvAt), rps)
 	return xfer.TypeAck, payload
 }
+
+// TestReplayFromTwinChain: a twin of alpha (same chain id and validator
+// keys, another genesis) commits a packet to beta. Its certified header does
+// not verify on the real beta, since votes are bound to the genesis hash;
+// and even when alpha's validators sign the twin's header as alpha's, the
+// packet does not verify, since its commitment is bound to the twin's
+// genesis. Neither changes anything.
+func TestReplayFromTwinChain(t *testing.T) {
+	t.Parallel()
+	n := newNet(t, nil, alpha, beta)
+	twin := newNet(t, func(s *xfertest.ChainSpec) { s.GenesisTimeMs = xfertest.DefaultGenesisTimeMs + 1 }, alpha, beta)
+	a, b, ta := n.Chain(alpha), n.Chain(beta), twin.Chain(alpha)
+	require.NotEqual(t, a.GenesisHash, ta.GenesisHash)
+	require.Equal(t, a.Validators().Hash(), ta.Validators().Hash())
+
+	send(t, ta, 0, transferTo(twin.Chain(beta), 1, usd, 100))
+	sent := commit(t, ta).Header.Header.Height
+	pps, err := ta.PacketProofs(sent, mustSent(t, ta, sent))
+	require.NoError(t, err)
+	twinHeader := header(t, ta, sent)
+
+	txType, payload := xfer.NewRecv(alpha, twinHeader, pps)
+	requireRejectedUnchanged(t, b, txType, payload, app.Code(attest.CodeBadSignature))
+
+	resigned, err := a.SignHeader(twinHeader.Header)
+	require.NoError(t, err)
+	txType, payload = xfer.NewRecv(alpha, resigned, pps)
+	requireRejectedUnchanged(t, b, txType, payload, app.Code(attest.CodeBadProof))
+}
