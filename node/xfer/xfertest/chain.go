@@ -231,7 +231,8 @@ func (c *Chain) Send(acct Account, txType string, payload []byte) (attest.Hash, 
 // Commit executes the queued transactions on the last committed state,
 // commits the result and certifies the new header with the validators'
 // signatures. A panic during execution (a broken ledger invariant) comes
-// back as an error wrapping ErrPanic, and the chain does not advance.
+// back as an error wrapping ErrPanic; on any error the chain does not
+// advance and the queued transactions are dropped.
 func (c *Chain) Commit() (*Block, error) {
 	txs := c.queue
 	c.queue, c.queued = nil, map[attest.Address]uint64{}

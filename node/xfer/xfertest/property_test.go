@@ -65,6 +65,16 @@ const (
 	maxFee          = 5
 	strangers       = 3
 	maxRotateHeight = 40
+	// Block time steps differ per chain (minStepMs plus up to stepJitterMs),
+	// so the chains' clocks drift apart.
+	minStepMs    = 500
+	stepJitterMs = 1000
+	// A rotation picks minRotatedSet to minRotatedSet+rotatedSetRange-1 of
+	// validator keys 0..5.
+	minRotatedSet   = 3
+	rotatedSetRange = 3
+	// pcgStream is the PCG stream constant mixed with the seed.
+	pcgStream = 0x9e3779b97f4a7c15
 )
 
 // TestProperty runs seeded random schedules of transfers over three chains
@@ -184,7 +194,7 @@ type sim struct {
 // runSeed plays one schedule and then drains it: every packet delivered,
 // every receipt acked, every task resolved.
 func runSeed(seed uint64, steps int) (s *sim, err error) {
-	s = &sim{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), scanned: map[string]uint64{},
+	s = &sim{rng: rand.New(rand.NewPCG(seed, seed^pcgStream)), scanned: map[string]uint64{},
 		userTxs: map[attest.Hash]bool{}, seen: outcomes{}}
 	for _, k := range []string{seenFinished, seenRefunded, seenTimeout, seenBlocked, seenOverLimit,
 		seenMultiHop, seenGoingHome, seenDuplicate, seenAckReplay, seenHandoff, seenRejectedTx} {
@@ -214,9 +224,9 @@ func (s *sim) specs() []xfertest.ChainSpec {
 	out := make([]xfertest.ChainSpec, len(ids))
 	for i, id := range ids {
 		out[i] = spec(id, ids)
-		out[i].TimeStepMs = 500 + s.rng.Uint64N(1000)
+		out[i].TimeStepMs = minStepMs + s.rng.Uint64N(stepJitterMs)
 		if s.rng.IntN(100) < pRotate {
-			vals := s.rng.Perm(xfertest.DefaultValidators + 2)[:3+s.rng.IntN(3)]
+			vals := s.rng.Perm(xfertest.DefaultValidators + 2)[:minRotatedSet+s.rng.IntN(rotatedSetRange)]
 			out[i].Rotations = []xfertest.Rotation{{Height: 2 + s.rng.Uint64N(maxRotateHeight), Validators: vals}}
 		}
 	}
