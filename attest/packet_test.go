@@ -1,6 +1,7 @@
 package attest_test
 
 import (
+	"encoding/hex"
 	"strconv"
 	"strings"
 	"testing"
@@ -503,5 +504,28 @@ func TestDecodeMisbehaviour(t *testing.T) {
 		_, err := attest.DecodeMisbehaviour(in)
 		requireCode(t, attest.CodeMalformed, err)
 		require.Error(t, err, name)
+	}
+}
+
+// TestPacketVectors pins the encodings relays and other chains depend on.
+// A change here is a wire-format change: every chain's commitments move.
+func TestPacketVectors(t *testing.T) {
+	t.Parallel()
+	p := testPacket(1)
+	cases := []struct {
+		name string
+		got  []byte
+		want string
+	}{
+		// [src "alpha", dst "beta", seq 1, sender, receiver, denom "USD", amount 1001,
+		//  timeout height 500, timeout time 1700000100000, relay fee 3, memo "invoice 7"]
+		{"packet", attest.EncodePacket(&p), "f85285616c706861846265746101940100000000000000000000000000000000000000940200000000000000000000000000000000000000835553448203e98201f486018bcfe6eea00389696e766f6963652037"},
+		{"commitment", attest.PacketCommitment(testGenesis, &p), "62b05305f43952ad8745e37b03745edd5c0ca4db30c8dcfb0f3451ba8ecd0549"},
+		{"ok receipt", attest.EncodeReceipt(&attest.PacketReceipt{Status: attest.ReceiptOK}), "c20180"},
+		{"failed receipt", attest.EncodeReceipt(&attest.PacketReceipt{Status: attest.ReceiptFailed, Code: 305}), "c402820131"},
+		{"timeout receipt", attest.EncodeReceipt(&attest.PacketReceipt{Status: attest.ReceiptTimeout}), "c20380"},
+	}
+	for _, tc := range cases {
+		require.Equal(t, tc.want, hex.EncodeToString(tc.got), tc.name)
 	}
 }
