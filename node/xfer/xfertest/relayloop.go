@@ -25,8 +25,8 @@ type Failure struct {
 // block committed since the last Step to where it is needed. A handoff block
 // goes to every other chain's light client, sent packets to their
 // destination under the block's own certified header, written receipts back
-// to the packets' source. The real relay engine is the relay package; this
-// one exists so module tests need no processes.
+// to the packets' source. It exists so module tests need no processes; the
+// production relay (watchers, batching, retries) belongs to relay/.
 type Relay struct {
 	net  *Network
 	next map[string]uint64 // next height to scan, per chain
