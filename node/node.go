@@ -29,15 +29,16 @@ import (
 
 // Sizes of in-memory caches and queues owned by the node.
 const (
-	sigCacheEntries   = 1 << 18
-	stateCacheBytes   = 256 << 20
-	inboundQueue      = 4096
-	ingestQueue       = 256 // gossiped tx batches awaiting admission
-	gossipFlushDelay  = 2 * time.Millisecond
-	statusInterval    = 500 * time.Millisecond
-	maxClockDriftMs   = 5_000 // a proposal may be this far ahead of the local clock
-	subscriberBuffer  = 256
-	syncRetryInterval = 1 * time.Second
+	sigCacheEntries = 1 << 18
+	// DefaultStateCacheBytes sizes a validator's state caches.
+	DefaultStateCacheBytes = 256 << 20
+	inboundQueue           = 4096
+	ingestQueue            = 256 // gossiped tx batches awaiting admission
+	gossipFlushDelay       = 2 * time.Millisecond
+	statusInterval         = 500 * time.Millisecond
+	maxClockDriftMs        = 5_000 // a proposal may be this far ahead of the local clock
+	subscriberBuffer       = 256
+	syncRetryInterval      = 1 * time.Second
 )
 
 // ErrStopped is returned by calls made after Stop.
@@ -58,6 +59,9 @@ type Options struct {
 	// Store tunes the block store; nil means store.DefaultConfig(). Many
 	// validators in one process want store.SmallConfig().
 	Store *store.Config
+	// StateCacheBytes sizes the trie node and value caches; 0 means
+	// DefaultStateCacheBytes.
+	StateCacheBytes int
 }
 
 // Node is one validator (or full node) of a chain.
@@ -69,6 +73,8 @@ type Node struct {
 	self        attest.Address
 	log         *zap.Logger
 	now         func() time.Time
+	// stateCacheBytes sizes the state caches (Options.StateCacheBytes).
+	stateCacheBytes int
 
 	store     *store.Store
 	sdb       *state.DB
@@ -157,6 +163,9 @@ func New(cfg Config, opts Options) (*Node, error) {
 	if opts.Store != nil {
 		storeCfg = *opts.Store
 	}
+	if n.stateCacheBytes = opts.StateCacheBytes; n.stateCacheBytes == 0 {
+		n.stateCacheBytes = DefaultStateCacheBytes
+	}
 	if err := n.open(opts.Transport, storeCfg); err != nil {
 		n.closeStores()
 		return nil, err
@@ -169,7 +178,7 @@ func (n *Node) open(tr p2p.Transport, storeCfg store.Config) error {
 	if n.store, err = store.OpenConfig(n.cfg.Path(n.cfg.DataDir), storeCfg, n.log.Named("store")); err != nil {
 		return fmt.Errorf("open block store: %w", err)
 	}
-	n.sdb = state.New(n.store, stateCacheBytes)
+	n.sdb = state.New(n.store, n.stateCacheBytes)
 	if n.app, err = app.New(n.genesis, n.sigs, bank.NewModule(), registry.NewModule(), xfer.NewModule()); err != nil {
 		return fmt.Errorf("build app: %w", err)
 	}

@@ -55,6 +55,10 @@ type Options struct {
 	Edit func(*chains.Genesis)
 }
 
+// stateCacheBytes sizes each in-process validator's state caches: many
+// validators share one machine's memory.
+const stateCacheBytes = 48 << 20
+
 // defaultGenesisTimeMs is 2026-01-01T00:00:00Z.
 const defaultGenesisTimeMs = 1767225600000
 
@@ -210,7 +214,7 @@ func (n *Net) StartNode(i int) error {
 		return fmt.Errorf("localnet: validator %d already running", i)
 	}
 	small := store.SmallConfig()
-	opts := node.Options{Genesis: n.Genesis, Key: n.Keys[i], SigCache: n.sigs, Store: &small,
+	opts := node.Options{Genesis: n.Genesis, Key: n.Keys[i], SigCache: n.sigs, Store: &small, StateCacheBytes: stateCacheBytes,
 		Logger: n.opts.Logger.With(zap.Int("validator_index", i))}
 	if n.mem != nil {
 		vals, _ := n.Genesis.ValidatorSet()

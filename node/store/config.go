@@ -41,7 +41,7 @@ const (
 	defaultRecentBlocks  = 16
 
 	smallCacheBytes    = 8 << 20
-	smallMemTableBytes = 4 << 20
+	smallMemTableBytes = 8 << 20
 
 	minMemTableBytes = 1 << 20
 	minMemTables     = 2
