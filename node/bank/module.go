@@ -57,6 +57,9 @@ func (*Module) Deliver(ctx *app.Context, sender attest.Address, method string, p
 	if err != nil {
 		return err
 	}
+	if err := s.validate(ctx.State, sender); err != nil {
+		return err
+	}
 	return Transfer(ctx, sender, s.To, s.Denom, s.Amount)
 }
 

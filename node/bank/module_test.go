@@ -198,3 +198,19 @@ func FuzzDecodeSend(f *testing.F) {
 		require.Equal(t, b, again, "decoding is canonical")
 	})
 }
+
+// Module accounts (escrows, fee pools) back other records; a user send into
+// one is refused and moves nothing.
+func TestSendToModuleAccountRefused(t *testing.T) {
+	t.Parallel()
+	c := newChain(t)
+	escrow := attest.Address{0xe5}
+	require.NoError(t, bank.MarkModuleAccount(c.st, escrow))
+	ok, err := bank.IsModuleAccount(c.st, escrow)
+	require.NoError(t, err)
+	require.True(t, ok)
+	rs := c.execute(t, c.send(0, 0, payload(escrow, "USD", u(10))))
+	require.Equal(t, app.CodeUnauthorized, rs[0].Code, rs[0].Log)
+	require.Equal(t, uint64(1000), mustAmount(t, c.st, &c.accts[0].Address, "USD"))
+	require.Equal(t, uint64(0), mustAmount(t, c.st, &escrow, "USD"))
+}

@@ -55,6 +55,13 @@ func (s *Send) validate(kv app.KV, sender attest.Address) error {
 	if err := checkCoin(s.Denom, s.Amount); err != nil {
 		return err
 	}
+	mod, err := IsModuleAccount(kv, s.To)
+	if err != nil {
+		return err
+	}
+	if mod {
+		return app.Errorf(app.CodeUnauthorized, "%s is a module account; only its module moves funds into it", s.To)
+	}
 	bal, err := Balance(kv, sender, s.Denom)
 	if err != nil {
 		return fmt.Errorf("check bank.send: %w", err)

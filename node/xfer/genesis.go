@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/chains"
 	"github.com/causeway/causeway/node/app"
+	"github.com/causeway/causeway/node/bank"
 )
 
 // blockedMark is the value stored under a blocked receiver's key.
@@ -18,6 +20,20 @@ func initGenesis(kv app.KV, g *chains.Genesis) error {
 	for _, a := range g.Xfer.Blocked {
 		if err := kv.Set(BlockedKey(a), blockedMark); err != nil {
 			return fmt.Errorf("xfer genesis: block %s: %w", a, err)
+		}
+	}
+	// Escrows and the fee pool back vouchers and fees: nobody may send to
+	// them, neither with bank.send nor as a packet's receiver.
+	modules := []attest.Address{FeeAddress()}
+	for _, cp := range g.Counterparties {
+		modules = append(modules, EscrowAddress(cp.ChainID))
+	}
+	for _, a := range modules {
+		if err := kv.Set(BlockedKey(a), blockedMark); err != nil {
+			return fmt.Errorf("xfer genesis: block module account %s: %w", a, err)
+		}
+		if err := bank.MarkModuleAccount(kv, a); err != nil {
+			return fmt.Errorf("xfer genesis: %w", err)
 		}
 	}
 	if err := initClients(kv, g); err != nil {

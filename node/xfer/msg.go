@@ -31,7 +31,8 @@ const MaxBatch = 1024
 
 // Transfer is the payload of xfer.transfer: send Amount of Denom from the
 // signer to Receiver on chain Dst. At least one of TimeoutHeight (Dst's
-// height) and TimeoutTimeMs (Dst's block time) must be set. RelayFee, in
+// height) and TimeoutTimeMs (Dst's block time) must be set; a transfer with
+// only a height gets the time deadline block time + maximum transfer timeout. RelayFee, in
 // Denom, is held by the module and paid to whoever lands the ack.
 type Transfer struct {
 	Dst           string

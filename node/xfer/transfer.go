@@ -20,9 +20,13 @@ func transfer(ctx *app.Context, sender attest.Address, t *Transfer, deliver bool
 	if err != nil || !deliver {
 		return err
 	}
+	deadline, err := timeDeadline(ctx, t.TimeoutTimeMs)
+	if err != nil {
+		return err
+	}
 	p := &attest.Packet{
 		Src: ctx.ChainID, Dst: t.Dst, Seq: seq, Sender: sender, Receiver: t.Receiver,
-		Denom: t.Denom, Amount: t.Amount, TimeoutHeight: t.TimeoutHeight, TimeoutTimeMs: t.TimeoutTimeMs,
+		Denom: t.Denom, Amount: t.Amount, TimeoutHeight: t.TimeoutHeight, TimeoutTimeMs: deadline,
 		RelayFee: t.RelayFee, Memo: t.Memo,
 	}
 	if err := debit(ctx, p); err != nil {
@@ -73,6 +77,21 @@ func checkTransfer(ctx *app.Context, sender attest.Address, t *Transfer, inBlock
 		}
 	}
 	return last + 1, nil
+}
+
+// timeDeadline is the packet's time deadline: the one asked for, or, for a
+// transfer that names only a height, the block time plus the chain's maximum
+// transfer timeout. Every packet thus times out within the maximum, even on a
+// route whose destination stops producing blocks.
+func timeDeadline(ctx *app.Context, asked uint64) (uint64, error) {
+	if asked != 0 {
+		return asked, nil
+	}
+	p, err := loadParams(ctx.State)
+	if err != nil {
+		return 0, err
+	}
+	return ctx.TimeMs + p.MaxTransferTimeoutMs, nil
 }
 
 // checkTransferFields checks what needs no state.
