@@ -1,6 +1,9 @@
 package attest
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Code is a stable numeric error code. Codes cross the RPC boundary and appear
 // in transaction receipts, so they are never renumbered.
@@ -51,12 +54,14 @@ var (
 	ErrBadEvidence      = &Error{Code: CodeBadEvidence, Msg: "bad evidence"}
 )
 
-// CodeOf returns the stable code of err, or CodeMalformed for foreign errors.
+// CodeOf returns the stable code of err (looking through wrapping), or
+// CodeMalformed for foreign errors.
 func CodeOf(err error) Code {
 	if err == nil {
 		return CodeOK
 	}
-	if e, ok := err.(*Error); ok {
+	var e *Error
+	if errors.As(err, &e) {
 		return e.Code
 	}
 	return CodeMalformed
