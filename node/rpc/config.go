@@ -8,7 +8,7 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultListenAddr            = "127.0.0.1:26657"
+	DefaultListenAddr            = "127.0.0.1:8545"
 	DefaultMaxRequestBytes       = 1 << 20  // a 64 KiB transaction is 128 KiB of hex
 	DefaultBatchItemLimit        = 100      // requests in one JSON-RPC batch
 	DefaultBatchResponseMaxBytes = 25 << 20 // bytes of responses to one batch
