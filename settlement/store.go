@@ -1,0 +1,69 @@
+package settlement
+
+import (
+	"context"
+	"time"
+
+	"github.com/causeway/causeway/attest"
+)
+
+// Store is the system of record. Every method is safe for concurrent use by
+// many goroutines and many processes sharing one database.
+type Store interface {
+	// CreateTransfer inserts t (see ValidateNew) with its first event and
+	// returns the stored row. It is idempotent: when a transfer with the
+	// same packet key, source transaction or client reference exists, that
+	// one is returned with created false and nothing is written.
+	CreateTransfer(ctx context.Context, t *Transfer) (stored *Transfer, created bool, err error)
+	// Transition moves transfer id from one status to another, backed by
+	// ev (see CheckTransition), and appends its event in the same
+	// transaction. It returns ErrConflict when the transfer is not in from,
+	// and writes nothing on any error.
+	Transition(ctx context.Context, id TransferID, from, to Status, ev *Evidence) (*Transfer, error)
+	// Get returns one transfer or ErrNotFound.
+	Get(ctx context.Context, id TransferID) (*Transfer, error)
+	// GetPacket returns the transfer of packet seq on route src→dst.
+	GetPacket(ctx context.Context, src, dst string, seq uint64) (*Transfer, error)
+	// List returns transfers matching f, newest first, at most limit (see
+	// PageSize), starting after cursor ("" for the first page), and the
+	// cursor of the next page ("" after the last). Pages are stable: rows
+	// created while paging never shift the rows of later pages.
+	List(ctx context.Context, f ListFilter, cursor string, limit int) ([]*Transfer, string, error)
+	// Stuck returns transfers waiting in stage since before enteredBefore,
+	// oldest first, at most limit.
+	Stuck(ctx context.Context, stage Stage, enteredBefore time.Time, limit int) ([]*Transfer, error)
+	// RecordAttempt counts one more attempt at stage for transfer id and
+	// records errMsg as its last error ("" clears it). It returns the new
+	// count, or ErrConflict when the transfer is no longer in that stage.
+	RecordAttempt(ctx context.Context, id TransferID, stage Stage, errMsg string) (int, error)
+
+	// Events returns events with seq > afterSeq matching f, in seq order,
+	// at most limit.
+	Events(ctx context.Context, afterSeq uint64, limit int, f EventFilter) ([]Event, error)
+
+	// GetCursor returns the last processed height of chain, 0 when none.
+	GetCursor(ctx context.Context, chain string) (uint64, error)
+	// SetCursor moves chain's cursor forward to height. It never moves
+	// backwards: a lower height leaves the cursor where it is.
+	SetCursor(ctx context.Context, chain string, height uint64) error
+
+	// CreateSubmission records a transaction a relay sent. Recording the
+	// same (chain, tx hash) again returns the stored one unchanged.
+	CreateSubmission(ctx context.Context, s *Submission) (*Submission, error)
+	// UpdateSubmission records what became of a submission.
+	UpdateSubmission(ctx context.Context, chain string, tx attest.Hash, u SubmissionUpdate) (*Submission, error)
+	// GetSubmission returns one submission or ErrNotFound.
+	GetSubmission(ctx context.Context, chain string, tx attest.Hash) (*Submission, error)
+	// ListSubmissions returns submissions matching f, newest first, at
+	// most limit.
+	ListSubmissions(ctx context.Context, f SubmissionFilter, limit int) ([]*Submission, error)
+
+	// SaveReconciliation appends one conservation check and sets r.ID.
+	SaveReconciliation(ctx context.Context, r *Reconciliation) error
+	// LastReconciliation returns the latest check of route src→dst and
+	// denom, or ErrNotFound.
+	LastReconciliation(ctx context.Context, src, dst, denom string) (*Reconciliation, error)
+
+	// Close releases the store's connections.
+	Close() error
+}
