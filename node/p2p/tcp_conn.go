@@ -60,12 +60,15 @@ func (t *TCP) handleInbound(conn net.Conn) {
 }
 
 // dialLoop keeps a connection to p, redialing with capped exponential
-// backoff. An inbound connection from p counts as connected.
+// backoff. An inbound connection from p counts as connected, except that the
+// lower address of a pair replaces an inbound connection with its own dial,
+// so every pair settles on the connection its lower address dialed whatever
+// the order in which the two started.
 func (t *TCP) dialLoop(p Peer) {
 	defer t.wg.Done()
 	b := newBackoff(t.cfg.DialBackoffMin, t.cfg.DialBackoffMax)
 	for t.ctx.Err() == nil {
-		if pc := t.peer(p.Address); pc != nil {
+		if pc := t.peer(p.Address); pc != nil && (pc.preferred(t.id.addr) || t.id.addr.Cmp(p.Address) > 0) {
 			select {
 			case <-pc.done:
 			case <-t.ctx.Done():
