@@ -58,6 +58,9 @@ const (
 	ReceiptTimeout ReceiptStatus = "timeout"
 )
 
+// ReceiptStatuses lists every receipt status.
+var ReceiptStatuses = []ReceiptStatus{ReceiptOK, ReceiptFailed, ReceiptTimeout}
+
 // Valid reports whether r is a known receipt status.
 func (r ReceiptStatus) Valid() bool {
 	return r == ReceiptOK || r == ReceiptFailed || r == ReceiptTimeout
@@ -189,14 +192,8 @@ func (l *Lifecycle) Apply(to Status, ev *Evidence) error {
 // with evidence ev. Stores call it before writing and enforce the receipt
 // condition again inside the compare-and-set.
 func CheckTransition(from Status, receipt *Receipt, to Status, ev *Evidence) error {
-	if !CanTransition(from, to) {
-		return fmt.Errorf("%s → %s: %w", from, to, ErrInvalidTransition)
-	}
-	if ev == nil {
-		return fmt.Errorf("%s → %s: no evidence: %w", from, to, ErrMissingEvidence)
-	}
-	if err := ev.check(to); err != nil {
-		return fmt.Errorf("%s → %s: %w", from, to, err)
+	if err := CheckEvidence(from, to, ev); err != nil {
+		return err
 	}
 	if from == StatusDelivered {
 		if receipt == nil {
@@ -205,6 +202,22 @@ func CheckTransition(from Status, receipt *Receipt, to Status, ev *Evidence) err
 		if !ReceiptAllows(receipt.Status, to) {
 			return fmt.Errorf("%s → %s with a %s receipt: %w", from, to, receipt.Status, ErrInvalidTransition)
 		}
+	}
+	return nil
+}
+
+// CheckEvidence is CheckTransition without the receipt condition: the edge
+// exists and ev backs it. A store that cannot see the row before writing
+// checks this first and puts the receipt condition in its compare-and-set.
+func CheckEvidence(from, to Status, ev *Evidence) error {
+	if !CanTransition(from, to) {
+		return fmt.Errorf("%s → %s: %w", from, to, ErrInvalidTransition)
+	}
+	if ev == nil {
+		return fmt.Errorf("%s → %s: no evidence: %w", from, to, ErrMissingEvidence)
+	}
+	if err := ev.check(to); err != nil {
+		return fmt.Errorf("%s → %s: %w", from, to, err)
 	}
 	return nil
 }

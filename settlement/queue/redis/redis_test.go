@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/causeway/causeway/settlement/queue"
-	redisq "github.com/causeway/causeway/settlement/queue/redis"
 	"github.com/causeway/causeway/settlement/queue/queuetest"
+	redisq "github.com/causeway/causeway/settlement/queue/redis"
 )
 
 // Test environment. make test exports the URL (deploy/scripts/test-services.sh).

@@ -1,0 +1,277 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/causeway/causeway/attest"
+	"github.com/causeway/causeway/settlement"
+)
+
+const insertTransfer = `INSERT INTO transfers (
+	id, src_chain, dst_chain, seq, status, sender, receiver, denom, amount, fee,
+	timeout_height, timeout_time_ms, client_id, client_ref,
+	source_height, source_tx_hash, source_time, source_relayer,
+	created_at, updated_at, status_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $19)
+ON CONFLICT DO NOTHING
+RETURNING row_id`
+
+// existingTransfer finds the row a create collided with, by any unique key.
+const existingTransfer = `SELECT ` + transferCols + ` FROM transfers
+WHERE id = $1
+   OR (src_chain = $2 AND dst_chain = $3 AND seq = $4)
+   OR (src_chain = $2 AND source_tx_hash = $5)
+   OR (client_ref IS NOT NULL AND client_id = $6 AND client_ref = $7)
+ORDER BY row_id LIMIT 1`
+
+const (
+	nextEventSeq = `UPDATE transfer_event_seq SET seq = seq + 1 RETURNING seq`
+	insertEvent  = `INSERT INTO transfer_events
+	(seq, transfer_id, src_chain, dst_chain, sender, receiver, status, payload, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+)
+
+// CreateTransfer implements settlement.Store.
+func (s *Store) CreateTransfer(ctx context.Context, in *settlement.Transfer) (*settlement.Transfer, bool, error) {
+	if err := settlement.ValidateNew(in); err != nil {
+		return nil, false, fmt.Errorf("create transfer: %w", err)
+	}
+	if err := checkInt64("height or sequence", in.Seq, in.Source.Height, in.TimeoutHeight, in.TimeoutTimeMs); err != nil {
+		return nil, false, fmt.Errorf("create transfer: %w", err)
+	}
+	t := newRow(in, s.clock())
+	var created bool
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var rowID int64
+		err := tx.QueryRowContext(ctx, insertTransfer,
+			t.ID, t.Src, t.Dst, optInt(t.Seq), t.Status, addrText(t.Sender), addrText(t.Receiver), t.Denom,
+			t.Amount.Dec(), t.Fee.Dec(), int64(t.TimeoutHeight), int64(t.TimeoutTimeMs), t.ClientID, nullString(t.ClientRef),
+			optInt(t.Source.Height), hashText(t.Source.TxHash), s.optTime(t.Source.Time), optAddr(t.Source.Relayer),
+			s.d.Time(t.CreatedAt)).Scan(&rowID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // collided: nothing written
+		}
+		if err != nil {
+			return s.mapErr(err)
+		}
+		created = true
+		return s.appendEvent(ctx, tx, t)
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("create transfer %s: %w", t.ID, err)
+	}
+	if created {
+		return t, true, nil
+	}
+	existing, _, err := scanTransfer(s.r.QueryRowContext(ctx, existingTransfer,
+		t.ID, t.Src, t.Dst, optInt(t.Seq), hashText(t.Source.TxHash), t.ClientID, nullString(t.ClientRef)))
+	if err != nil {
+		return nil, false, fmt.Errorf("create transfer %s: read the existing row: %w", t.ID, err)
+	}
+	return existing, false, nil
+}
+
+// newRow is the row CreateTransfer writes for in.
+func newRow(in *settlement.Transfer, now time.Time) *settlement.Transfer {
+	t := *in
+	t.ID = in.DeriveID()
+	t.Amount, t.Fee = in.Amount.Clone(), in.Fee.Clone()
+	t.Source.Time = in.Source.Time.UTC().Truncate(time.Microsecond)
+	if t.Status == settlement.StatusSourceCommitted && t.Source.Time.IsZero() {
+		t.Source.Time = now
+	}
+	t.Attempts, t.LastError, t.RejectCode = settlement.Attempts{}, "", 0
+	t.CreatedAt, t.UpdatedAt, t.StatusAt = now, now, now
+	return &t
+}
+
+// Transition implements settlement.Store. The compare-and-set is the
+// UPDATE's WHERE clause (status, and for the last step the receipt): under
+// Postgres' READ COMMITTED a concurrent writer blocks on the row lock and
+// then re-checks the WHERE against the committed row, so exactly one of
+// several identical transitions matches.
+func (s *Store) Transition(ctx context.Context, id settlement.TransferID, from, to settlement.Status, ev *settlement.Evidence) (*settlement.Transfer, error) {
+	if err := settlement.CheckEvidence(from, to, ev); err != nil {
+		return nil, fmt.Errorf("transition %s: %w", id, err)
+	}
+	if err := checkInt64("height or sequence", ev.Height, ev.Seq); err != nil {
+		return nil, fmt.Errorf("transition %s: %w", id, err)
+	}
+	query, args := s.transitionUpdate(id, from, to, ev)
+	var t *settlement.Transfer
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		t, _, err = scanTransfer(tx.QueryRowContext(ctx, query, args...))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNoMatch
+		}
+		if err != nil {
+			return s.mapErr(err)
+		}
+		return s.appendEvent(ctx, tx, t)
+	})
+	if errors.Is(err, errNoMatch) {
+		err = s.whyNoMatch(ctx, id, from, to, ev)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("transition %s %s → %s: %w", id, from, to, err)
+	}
+	return t, nil
+}
+
+// errNoMatch: the compare-and-set matched no row; whyNoMatch says why.
+var errNoMatch = errors.New("no row matched")
+
+// transitionUpdate builds the compare-and-set UPDATE of one transition.
+func (s *Store) transitionUpdate(id settlement.TransferID, from, to settlement.Status, ev *settlement.Evidence) (string, []any) {
+	now := s.clock()
+	at := ev.Time.UTC().Truncate(time.Microsecond)
+	if at.IsZero() {
+		at = now
+	}
+	var u setter
+	u.set("status", string(to))
+	switch to {
+	case settlement.StatusSourceCommitted:
+		u.set("seq", int64(ev.Seq))
+		u.set("source_height", int64(ev.Height))
+		u.set("source_time", s.d.Time(at))
+		u.setIf(ev.Relayer != (attest.Address{}), "source_relayer", optAddr(ev.Relayer))
+	case settlement.StatusDelivered:
+		u.set("delivery_height", int64(ev.Height))
+		u.set("delivery_tx_hash", hashText(ev.TxHash))
+		u.set("delivery_time", s.d.Time(at))
+		u.set("delivery_relayer", optAddr(ev.Relayer))
+		u.set("receipt_status", string(ev.Receipt.Status))
+		u.set("receipt_code", int64(ev.Receipt.Code))
+	case settlement.StatusFinished, settlement.StatusRefunded:
+		u.set("confirm_height", int64(ev.Height))
+		u.set("confirm_tx_hash", hashText(ev.TxHash))
+		u.set("confirm_time", s.d.Time(at))
+		u.set("confirm_relayer", optAddr(ev.Relayer))
+	case settlement.StatusRejected:
+		u.set("reject_code", int64(ev.Code))
+		u.set("last_error", ev.Reason)
+		u.setIf(ev.Height != 0, "source_height", optInt(ev.Height))
+		u.setIf(ev.Height != 0, "source_time", s.d.Time(at))
+	}
+	u.set("updated_at", s.d.Time(now))
+	u.set("status_at", s.d.Time(now))
+	where := []string{u.arg("id", string(id)), u.arg("status", string(from))}
+	if to == settlement.StatusSourceCommitted {
+		// The block must have included the transaction we submitted.
+		where = append(where, u.arg("source_tx_hash", hashText(ev.TxHash)))
+	}
+	if from == settlement.StatusDelivered {
+		where = append(where, "receipt_status IN ("+receiptsAllowing(to)+")")
+	}
+	return "UPDATE transfers SET " + strings.Join(u.cols, ", ") +
+		" WHERE " + strings.Join(where, " AND ") + " RETURNING " + transferCols, u.args
+}
+
+// receiptsAllowing lists, as SQL literals, the receipt statuses that let a
+// delivered transfer end in to. The values are settlement constants.
+func receiptsAllowing(to settlement.Status) string {
+	var lits []string
+	for _, r := range settlement.ReceiptStatuses {
+		if settlement.ReceiptAllows(r, to) {
+			lits = append(lits, "'"+string(r)+"'")
+		}
+	}
+	return strings.Join(lits, ", ")
+}
+
+// whyNoMatch reads the row a compare-and-set missed and names the reason.
+func (s *Store) whyNoMatch(ctx context.Context, id settlement.TransferID, from, to settlement.Status, ev *settlement.Evidence) error {
+	cur, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	switch {
+	case cur.Status != from:
+		return fmt.Errorf("transfer is %s: %w", cur.Status, settlement.ErrConflict)
+	case to == settlement.StatusSourceCommitted && cur.Source.TxHash != ev.TxHash:
+		return fmt.Errorf("included tx %s is not the submitted %s: %w", ev.TxHash.Hex(), cur.Source.TxHash.Hex(), settlement.ErrInvalid)
+	}
+	// In from and the tx matches: the receipt decides the other way.
+	return settlement.CheckTransition(cur.Status, cur.Receipt, to, ev)
+}
+
+// appendEvent writes t's event with the next global seq. The counter row's
+// lock is held until commit, so seqs are gap-free and commit in order.
+func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, t *settlement.Transfer) error {
+	payload, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("encode event: %w", err)
+	}
+	var seq int64
+	if err := tx.QueryRowContext(ctx, nextEventSeq).Scan(&seq); err != nil {
+		return fmt.Errorf("next event seq: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, insertEvent, seq, t.ID, t.Src, t.Dst,
+		addrText(t.Sender), addrText(t.Receiver), t.Status, string(payload), s.d.Time(t.UpdatedAt)); err != nil {
+		return fmt.Errorf("insert event: %w", err)
+	}
+	return nil
+}
+
+// Get implements settlement.Store.
+func (s *Store) Get(ctx context.Context, id settlement.TransferID) (*settlement.Transfer, error) {
+	t, _, err := scanTransfer(s.r.QueryRowContext(ctx, `SELECT `+transferCols+` FROM transfers WHERE id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("get transfer %s: %w", id, notFound(err))
+	}
+	return t, nil
+}
+
+// GetPacket implements settlement.Store.
+func (s *Store) GetPacket(ctx context.Context, src, dst string, seq uint64) (*settlement.Transfer, error) {
+	if err := checkInt64("sequence", seq); err != nil {
+		return nil, fmt.Errorf("get packet: %w", err)
+	}
+	t, _, err := scanTransfer(s.r.QueryRowContext(ctx,
+		`SELECT `+transferCols+` FROM transfers WHERE src_chain = $1 AND dst_chain = $2 AND seq = $3`, src, dst, int64(seq)))
+	if err != nil {
+		return nil, fmt.Errorf("get packet %s→%s #%d: %w", src, dst, seq, notFound(err))
+	}
+	return t, nil
+}
+
+// setter collects "col = $n" assignments and their arguments.
+type setter struct {
+	cols []string
+	args []any
+}
+
+func (u *setter) arg(col string, v any) string {
+	u.args = append(u.args, v)
+	return fmt.Sprintf("%s = $%d", col, len(u.args))
+}
+
+func (u *setter) set(col string, v any) { u.cols = append(u.cols, u.arg(col, v)) }
+
+func (u *setter) setIf(ok bool, col string, v any) {
+	if ok {
+		u.set(col, v)
+	}
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return settlement.ErrNotFound
+	}
+	return err
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
