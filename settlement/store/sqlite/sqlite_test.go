@@ -57,3 +57,8 @@ func TestConfigValidate(t *testing.T) {
 	cfg.Readers = 0
 	require.Error(t, cfg.Validate())
 }
+
+func TestSchemaRefusesUnbackedStatus(t *testing.T) {
+	t.Parallel()
+	storetest.SchemaRefusesUnbackedStatus(t, open(t).Store)
+}
