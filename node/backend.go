@@ -248,13 +248,13 @@ func (b *backend) SendRawTransaction(_ context.Context, raw []byte) (attest.Hash
 }
 
 func (b *backend) SubscribeHeads(buffer int) (<-chan *attest.CertifiedHeader, func()) {
-	return b.n.heads.subscribe(buffer)
+	return b.n.heads.Subscribe(buffer)
 }
 
 // SubscribeEvents adapts the block feed; the adapter goroutine closes its
 // channel when the source closes or fills, so the node never blocks.
 func (b *backend) SubscribeEvents(buffer int) (<-chan *rpc.BlockEvents, func()) {
-	src, cancel := b.n.blockFeed.subscribe(buffer)
+	src, cancel := b.n.blockFeed.Subscribe(buffer)
 	out := make(chan *rpc.BlockEvents, buffer)
 	go func() {
 		defer close(out)

@@ -174,8 +174,8 @@ func (n *Node) commit(d *driverState, ex *executed, qc attest.QC) {
 	}
 	n.mempool.Update(blk.Txs, view)
 	done()
-	n.heads.publish(&attest.CertifiedHeader{Header: blk.Header, QC: qc})
-	n.blockFeed.publish(&CommittedBlock{Certified: cert, Receipts: ex.receipts, Time: n.now()})
+	n.heads.Publish(&attest.CertifiedHeader{Header: blk.Header, QC: qc})
+	n.blockFeed.Publish(&CommittedBlock{Certified: cert, Receipts: ex.receipts, Time: n.now()})
 	n.log.Debug("committed", zap.Uint64("height", h), zap.Int("txs", len(blk.Txs)), zap.Uint32("round", qc.Round))
 }
 

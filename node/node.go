@@ -92,8 +92,8 @@ type Node struct {
 	events    chan driverEvent
 	gossip    chan []byte
 	ingest    chan [][]byte
-	heads     *feed[*attest.CertifiedHeader]
-	blockFeed *feed[*CommittedBlock]
+	heads     *rpc.Feed[*attest.CertifiedHeader]
+	blockFeed *rpc.Feed[*CommittedBlock]
 
 	// execCostPerTx is the average wall time of executing one transaction
 	// in a block, in nanoseconds; it sizes the propose-timeout allowance.
@@ -146,8 +146,8 @@ func New(cfg Config, opts Options) (*Node, error) {
 		events:      make(chan driverEvent, inboundQueue),
 		gossip:      make(chan []byte, inboundQueue),
 		ingest:      make(chan [][]byte, ingestQueue),
-		heads:       newFeed[*attest.CertifiedHeader](),
-		blockFeed:   newFeed[*CommittedBlock](),
+		heads:       rpc.NewFeed[*attest.CertifiedHeader](),
+		blockFeed:   rpc.NewFeed[*CommittedBlock](),
 	}
 	if n.now == nil {
 		n.now = time.Now
@@ -243,8 +243,8 @@ func (n *Node) Stop() error {
 	n.rpc.Stop()
 	n.transport.Stop()
 	n.wg.Wait()
-	n.heads.close()
-	n.blockFeed.close()
+	n.heads.Close()
+	n.blockFeed.Close()
 	n.closeStores()
 	return nil
 }

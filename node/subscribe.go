@@ -19,12 +19,12 @@ type CommittedBlock struct {
 // SubscribeBlocks streams committed blocks. The channel closes when the
 // subscriber falls buffer blocks behind, on cancel, or when the node stops.
 func (n *Node) SubscribeBlocks(buffer int) (<-chan *CommittedBlock, func()) {
-	return n.blockFeed.subscribe(buffer)
+	return n.blockFeed.Subscribe(buffer)
 }
 
 // SubscribeHeads streams certified headers as they commit.
 func (n *Node) SubscribeHeads(buffer int) (<-chan *attest.CertifiedHeader, func()) {
-	return n.heads.subscribe(buffer)
+	return n.heads.Subscribe(buffer)
 }
 
 // NextProposer is the validator scheduled to propose round 0 of the next height.

@@ -50,8 +50,8 @@ type Backend struct {
 	keys    []*ecdsa.PrivateKey
 	vals    *attest.ValidatorSet
 
-	heads  *feed[*attest.CertifiedHeader]
-	events *feed[*rpc.BlockEvents]
+	heads  *rpc.Feed[*attest.CertifiedHeader]
+	events *rpc.Feed[*rpc.BlockEvents]
 
 	mu       sync.Mutex
 	blocks   []*block.Certified // blocks[h-1]
@@ -70,8 +70,8 @@ func New(chainID string) *Backend {
 	b := &Backend{
 		chainID:  chainID,
 		genesis:  attest.Keccak([]byte("rpctest/genesis/" + chainID)),
-		heads:    newFeed[*attest.CertifiedHeader](),
-		events:   newFeed[*rpc.BlockEvents](),
+		heads:    rpc.NewFeed[*attest.CertifiedHeader](),
+		events:   rpc.NewFeed[*rpc.BlockEvents](),
 		receipts: map[attest.Hash]*rpc.Receipt{},
 		working:  map[string][]byte{"chain/" + chainID: []byte(chainID)},
 	}
@@ -211,22 +211,22 @@ func (b *Backend) Prove(_ context.Context, height uint64, keys [][]byte) (attest
 
 // SubscribeHeads implements rpc.Backend.
 func (b *Backend) SubscribeHeads(buffer int) (<-chan *attest.CertifiedHeader, func()) {
-	return b.heads.subscribe(buffer)
+	return b.heads.Subscribe(buffer)
 }
 
 // SubscribeEvents implements rpc.Backend.
 func (b *Backend) SubscribeEvents(buffer int) (<-chan *rpc.BlockEvents, func()) {
-	return b.events.subscribe(buffer)
+	return b.events.Subscribe(buffer)
 }
 
 // Subscribers is the number of live feed subscriptions (heads + events).
-func (b *Backend) Subscribers() int { return b.heads.size() + b.events.size() }
+func (b *Backend) Subscribers() int { return b.heads.Size() + b.events.Size() }
 
 // InterruptFeeds closes every feed subscription, as a node does to a
 // subscriber that lags.
 func (b *Backend) InterruptFeeds() {
-	b.heads.interrupt()
-	b.events.interrupt()
+	b.heads.Interrupt()
+	b.events.Interrupt()
 }
 
 func (b *Backend) checkHeight(height uint64) error {

@@ -83,8 +83,8 @@ func (b *Backend) Commit(blockEvents ...rpc.Event) *block.Certified {
 	b.mu.Lock()
 	c, ev := b.commitLocked(blockEvents)
 	b.mu.Unlock()
-	b.heads.publish(&attest.CertifiedHeader{Header: c.Block.Header, QC: c.QC})
-	b.events.publish(ev)
+	b.heads.Publish(&attest.CertifiedHeader{Header: c.Block.Header, QC: c.QC})
+	b.events.Publish(ev)
 	return c
 }
 
