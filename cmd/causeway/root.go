@@ -61,6 +61,7 @@ func newRootCmd() *cobra.Command {
 		newBenchCmd(),
 		newTxCmd(),
 		newQueryCmd(),
+		newMigrateCmd(),
 	}
 	root.AddCommand(more...)
 	return root
