@@ -20,6 +20,15 @@ type Store interface {
 	// transaction. It returns ErrConflict when the transfer is not in from,
 	// and writes nothing on any error.
 	Transition(ctx context.Context, id TransferID, from, to Status, ev *Evidence) (*Transfer, error)
+	// TransitionBatch applies many transitions in one transaction: one
+	// commit and one run of consecutive event seqs, as a relay does for the
+	// packets of one certified header. Each item is a compare-and-set of its
+	// own: an item refused (ErrConflict, ErrNotFound, bad evidence) gets its
+	// error in its result and the others still commit. An error returned
+	// for the batch as a whole means nothing was written. Items apply, and
+	// take their event seqs, in transfer id order (items on one transfer in
+	// request order); results are in request order. At most MaxBatch items.
+	TransitionBatch(ctx context.Context, reqs []TransitionRequest) ([]TransitionResult, error)
 	// Get returns one transfer or ErrNotFound.
 	Get(ctx context.Context, id TransferID) (*Transfer, error)
 	// GetPacket returns the transfer of packet seq on route src→dst.
@@ -66,4 +75,21 @@ type Store interface {
 
 	// Close releases the store's connections.
 	Close() error
+}
+
+// MaxBatch bounds TransitionBatch.
+const MaxBatch = 1000
+
+// TransitionRequest is one item of TransitionBatch.
+type TransitionRequest struct {
+	ID       TransferID
+	From, To Status
+	Evidence *Evidence
+}
+
+// TransitionResult is the outcome of one TransitionRequest: the transfer
+// after the transition, or why it was refused.
+type TransitionResult struct {
+	Transfer *Transfer
+	Err      error
 }

@@ -14,7 +14,7 @@ import (
 	"fmt"
 	"time"
 
-	_ "github.com/lib/pq" // registers the "postgres" driver
+	"github.com/lib/pq"
 
 	"github.com/causeway/causeway/settlement"
 	"github.com/causeway/causeway/settlement/store/internal/sqlstore"
@@ -27,7 +27,6 @@ const (
 	DefaultMaxConns        = 16
 	DefaultConnMaxIdleTime = 5 * time.Minute
 	DefaultConnMaxLifetime = time.Hour
-	driverName             = "postgres"
 )
 
 // migrateLockClass is the first key of the advisory lock that serialises
@@ -155,10 +154,18 @@ func sqlState(err error) string {
 }
 
 func connect(ctx context.Context, cfg Config) (*sql.DB, error) {
-	db, err := sql.Open(driverName, cfg.URL)
+	pcfg, err := pq.NewConfig(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse url: %w", err)
+	}
+	// One round trip per parameterised query instead of two (prepare, then
+	// execute). The store never passes []byte, the only type it changes.
+	pcfg.BinaryParameters = true
+	connector, err := pq.NewConnectorConfig(pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
+	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(cfg.MaxConns)
 	db.SetMaxIdleConns(cfg.MaxConns)
 	db.SetConnMaxIdleTime(DefaultConnMaxIdleTime)

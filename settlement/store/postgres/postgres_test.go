@@ -6,9 +6,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/causeway/causeway/settlement"
+	"github.com/causeway/causeway/settlement/store/migrate"
 	"github.com/causeway/causeway/settlement/store/postgres"
 	"github.com/causeway/causeway/settlement/store/postgres/pgtest"
-	"github.com/causeway/causeway/settlement/store/migrate"
 	"github.com/causeway/causeway/settlement/store/storetest"
 )
 

@@ -11,7 +11,7 @@ import (
 	"github.com/causeway/causeway/settlement/store/storetest"
 )
 
-func open(t *testing.T) *sqlite.Store {
+func open(t testing.TB) *sqlite.Store {
 	t.Helper()
 	cfg := sqlite.DefaultConfig()
 	cfg.Path = filepath.Join(t.TempDir(), "settlement.db")

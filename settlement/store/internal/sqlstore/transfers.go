@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,11 +32,13 @@ WHERE id = $1
    OR (client_ref IS NOT NULL AND client_id = $6 AND client_ref = $7)
 ORDER BY row_id LIMIT 1`
 
+// The outbox. eventsPerInsert keeps one INSERT's parameters (eventCols
+// each) well under both engines' limits.
 const (
-	nextEventSeq = `UPDATE transfer_event_seq SET seq = seq + 1 RETURNING seq`
-	insertEvent  = `INSERT INTO transfer_events
-	(seq, transfer_id, src_chain, dst_chain, sender, receiver, status, payload, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+	nextEventSeqs   = `UPDATE transfer_event_seq SET seq = seq + $1 RETURNING seq`
+	insertEvents    = `INSERT INTO transfer_events (seq, transfer_id, src_chain, dst_chain, sender, receiver, status, payload, created_at) VALUES `
+	eventCols       = 9
+	eventsPerInsert = 200
 )
 
 // CreateTransfer implements settlement.Store.
@@ -91,38 +95,80 @@ func newRow(in *settlement.Transfer, now time.Time) *settlement.Transfer {
 	return &t
 }
 
-// Transition implements settlement.Store. The compare-and-set is the
+// Transition implements settlement.Store.
+func (s *Store) Transition(ctx context.Context, id settlement.TransferID, from, to settlement.Status, ev *settlement.Evidence) (*settlement.Transfer, error) {
+	res, err := s.TransitionBatch(ctx, []settlement.TransitionRequest{{ID: id, From: from, To: to, Evidence: ev}})
+	if err != nil {
+		return nil, err
+	}
+	return res[0].Transfer, res[0].Err
+}
+
+// TransitionBatch implements settlement.Store. The compare-and-set is each
 // UPDATE's WHERE clause (status, and for the last step the receipt): under
 // Postgres' READ COMMITTED a concurrent writer blocks on the row lock and
 // then re-checks the WHERE against the committed row, so exactly one of
-// several identical transitions matches.
-func (s *Store) Transition(ctx context.Context, id settlement.TransferID, from, to settlement.Status, ev *settlement.Evidence) (*settlement.Transfer, error) {
-	if err := settlement.CheckEvidence(from, to, ev); err != nil {
-		return nil, fmt.Errorf("transition %s: %w", id, err)
+// several identical transitions matches. A later item on the same transfer
+// sees the earlier items of its batch. Items apply, and take their event
+// seqs, in transfer id order: the lock order.
+func (s *Store) TransitionBatch(ctx context.Context, reqs []settlement.TransitionRequest) ([]settlement.TransitionResult, error) {
+	if len(reqs) > settlement.MaxBatch {
+		return nil, fmt.Errorf("transition batch of %d, max %d: %w", len(reqs), settlement.MaxBatch, settlement.ErrInvalid)
 	}
-	if err := checkInt64("height or sequence", ev.Height, ev.Seq); err != nil {
-		return nil, fmt.Errorf("transition %s: %w", id, err)
+	res := make([]settlement.TransitionResult, len(reqs))
+	type update struct {
+		i     int
+		query string
+		args  []any
 	}
-	query, args := s.transitionUpdate(id, from, to, ev)
-	var t *settlement.Transfer
+	var updates []update
+	for i, r := range reqs {
+		if err := checkRequest(r); err != nil {
+			res[i].Err = fmt.Errorf("transition %s: %w", r.ID, err)
+			continue
+		}
+		q, args := s.transitionUpdate(r.ID, r.From, r.To, r.Evidence)
+		updates = append(updates, update{i, q, args})
+	}
+	if len(updates) == 0 {
+		return res, nil
+	}
+	// Lock rows in id order, so overlapping batches cannot deadlock; the
+	// sort is stable, so items on one transfer keep their order.
+	slices.SortStableFunc(updates, func(a, b update) int { return strings.Compare(string(reqs[a.i].ID), string(reqs[b.i].ID)) })
+	var missed []int
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		t, _, err = scanTransfer(tx.QueryRowContext(ctx, query, args...))
-		if errors.Is(err, sql.ErrNoRows) {
-			return errNoMatch
+		var moved []*settlement.Transfer
+		for _, u := range updates {
+			t, _, err := scanTransfer(tx.QueryRowContext(ctx, u.query, u.args...))
+			if errors.Is(err, sql.ErrNoRows) {
+				missed = append(missed, u.i)
+				continue
+			}
+			if err != nil {
+				r := reqs[u.i]
+				return fmt.Errorf("transition %s %s → %s: %w", r.ID, r.From, r.To, s.mapErr(err))
+			}
+			res[u.i].Transfer = t
+			moved = append(moved, t)
 		}
-		if err != nil {
-			return s.mapErr(err)
-		}
-		return s.appendEvent(ctx, tx, t)
+		return s.appendEvents(ctx, tx, moved)
 	})
-	if errors.Is(err, errNoMatch) {
-		err = s.whyNoMatch(ctx, id, from, to, ev)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("transition %s %s → %s: %w", id, from, to, err)
+		return nil, err
 	}
-	return t, nil
+	for _, i := range missed {
+		r := reqs[i]
+		res[i].Err = fmt.Errorf("transition %s %s → %s: %w", r.ID, r.From, r.To, s.whyNoMatch(ctx, r.ID, r.From, r.To, r.Evidence))
+	}
+	return res, nil
+}
+
+func checkRequest(r settlement.TransitionRequest) error {
+	if err := settlement.CheckEvidence(r.From, r.To, r.Evidence); err != nil {
+		return err
+	}
+	return checkInt64("height or sequence", r.Evidence.Height, r.Evidence.Seq)
 }
 
 // errNoMatch: the compare-and-set matched no row; whyNoMatch says why.
@@ -203,22 +249,60 @@ func (s *Store) whyNoMatch(ctx context.Context, id settlement.TransferID, from, 
 	return settlement.CheckTransition(cur.Status, cur.Receipt, to, ev)
 }
 
-// appendEvent writes t's event with the next global seq. The counter row's
-// lock is held until commit, so seqs are gap-free and commit in order.
+// appendEvent writes t's event; see appendEvents.
 func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, t *settlement.Transfer) error {
-	payload, err := json.Marshal(t)
-	if err != nil {
-		return fmt.Errorf("encode event: %w", err)
+	return s.appendEvents(ctx, tx, []*settlement.Transfer{t})
+}
+
+// appendEvents writes one event per transfer with the next global seqs, in
+// order. Taking the seqs locks the counter row until commit, so seqs are
+// gap-free and become visible in order; it is the last thing a write does,
+// to hold that lock briefly.
+func (s *Store) appendEvents(ctx context.Context, tx *sql.Tx, ts []*settlement.Transfer) error {
+	if len(ts) == 0 {
+		return nil
 	}
-	var seq int64
-	if err := tx.QueryRowContext(ctx, nextEventSeq).Scan(&seq); err != nil {
+	var last int64
+	if err := tx.QueryRowContext(ctx, nextEventSeqs, int64(len(ts))).Scan(&last); err != nil {
 		return fmt.Errorf("next event seq: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, insertEvent, seq, t.ID, t.Src, t.Dst,
-		addrText(t.Sender), addrText(t.Receiver), t.Status, string(payload), s.d.Time(t.UpdatedAt)); err != nil {
-		return fmt.Errorf("insert event: %w", err)
+	seq := last - int64(len(ts))
+	for chunk := range slices.Chunk(ts, eventsPerInsert) {
+		var b strings.Builder
+		b.WriteString(insertEvents)
+		args := make([]any, 0, len(chunk)*eventCols)
+		for i, t := range chunk {
+			payload, err := json.Marshal(t)
+			if err != nil {
+				return fmt.Errorf("encode event of %s: %w", t.ID, err)
+			}
+			seq++
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(placeholders(len(args), eventCols))
+			args = append(args, seq, t.ID, t.Src, t.Dst, addrText(t.Sender), addrText(t.Receiver),
+				t.Status, string(payload), s.d.Time(t.UpdatedAt))
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("insert events: %w", err)
+		}
 	}
 	return nil
+}
+
+// placeholders is "($k+1, …, $k+n)".
+func placeholders(k, n int) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(k+i))
+	}
+	b.WriteByte(')')
+	return b.String()
 }
 
 // Get implements settlement.Store.

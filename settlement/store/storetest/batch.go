@@ -1,0 +1,112 @@
+package storetest
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/causeway/causeway/settlement"
+)
+
+// batchRacers are goroutines submitting overlapping batches.
+const batchRacers = 4
+
+func testTransitionBatch(t *testing.T, s settlement.Store) {
+	a := create(t, s, committed(1))
+	b := create(t, s, committed(2))
+	c := deliver(t, s, create(t, s, committed(3)), settlement.ReceiptOK, 0)
+	before := allEvents(t, s, settlement.EventFilter{})
+
+	res, err := s.TransitionBatch(t.Context(), []settlement.TransitionRequest{
+		{ID: a.ID, From: settlement.StatusSourceCommitted, To: settlement.StatusDelivered, Evidence: deliverEv(1, settlement.ReceiptOK, 0)},
+		{ID: c.ID, From: settlement.StatusSourceCommitted, To: settlement.StatusDelivered, Evidence: deliverEv(3, settlement.ReceiptOK, 0)},
+		{ID: b.ID, From: settlement.StatusSourceCommitted, To: settlement.StatusDelivered, Evidence: &settlement.Evidence{Height: 1}},
+		{ID: "alpha.beta.404", From: settlement.StatusSourceCommitted, To: settlement.StatusDelivered, Evidence: deliverEv(404, settlement.ReceiptOK, 0)},
+		{ID: b.ID, From: settlement.StatusSourceCommitted, To: settlement.StatusDelivered, Evidence: deliverEv(2, settlement.ReceiptTimeout, 0)},
+		{ID: b.ID, From: settlement.StatusDelivered, To: settlement.StatusRefunded, Evidence: confirmEv(2)},
+	})
+	require.NoError(t, err)
+	require.Len(t, res, 6)
+	require.NoError(t, res[0].Err)
+	require.Equal(t, settlement.StatusDelivered, res[0].Transfer.Status)
+	require.ErrorIs(t, res[1].Err, settlement.ErrConflict)
+	require.ErrorIs(t, res[2].Err, settlement.ErrMissingEvidence)
+	require.ErrorIs(t, res[3].Err, settlement.ErrNotFound)
+	require.NoError(t, res[4].Err)
+	require.NoError(t, res[5].Err, "a later item sees the earlier items of its batch")
+	require.Equal(t, settlement.StatusRefunded, get(t, s, b.ID).Status)
+	require.Equal(t, res[0].Transfer, get(t, s, a.ID))
+
+	after := allEvents(t, s, settlement.EventFilter{})
+	require.Len(t, after, len(before)+3, "one event per applied item")
+	for i, e := range after[len(before):] {
+		require.Equal(t, before[len(before)-1].Seq+uint64(i)+1, e.Seq, "a batch takes consecutive seqs")
+	}
+	require.Equal(t, []settlement.TransferID{a.ID, b.ID, b.ID},
+		[]settlement.TransferID{after[len(before)].TransferID, after[len(before)+1].TransferID, after[len(before)+2].TransferID})
+
+	res, err = s.TransitionBatch(t.Context(), nil)
+	require.NoError(t, err)
+	require.Empty(t, res)
+	_, err = s.TransitionBatch(t.Context(), make([]settlement.TransitionRequest, settlement.MaxBatch+1))
+	require.ErrorIs(t, err, settlement.ErrInvalid)
+}
+
+// testTransitionBatchAtomic: an error of the batch as a whole (here a packet
+// key taken by another transfer) writes none of its items.
+func testTransitionBatchAtomic(t *testing.T, s settlement.Store) {
+	a := create(t, s, committed(1))
+	sub := create(t, s, submitted(1, "", ""))
+	before := eventCount(t, s)
+	_, err := s.TransitionBatch(t.Context(), []settlement.TransitionRequest{
+		{ID: a.ID, From: settlement.StatusSourceCommitted, To: settlement.StatusDelivered, Evidence: deliverEv(1, settlement.ReceiptOK, 0)},
+		{ID: sub.ID, From: settlement.StatusSubmitted, To: settlement.StatusSourceCommitted, Evidence: commitEv(1, sub.Source.TxHash)},
+	})
+	require.ErrorIs(t, err, settlement.ErrConflict)
+	require.Equal(t, a, get(t, s, a.ID))
+	require.Equal(t, sub, get(t, s, sub.ID))
+	require.Equal(t, before, eventCount(t, s))
+}
+
+// testTransitionBatchConcurrent: overlapping batches from several goroutines
+// move each transfer exactly once.
+func testTransitionBatchConcurrent(t *testing.T, s settlement.Store) {
+	const n = 40
+	var reqs []settlement.TransitionRequest
+	for seq := uint64(1); seq <= n; seq++ {
+		c := create(t, s, committed(seq))
+		reqs = append(reqs, settlement.TransitionRequest{ID: c.ID, From: settlement.StatusSourceCommitted,
+			To: settlement.StatusDelivered, Evidence: deliverEv(seq, settlement.ReceiptOK, 0)})
+	}
+	var applied atomic.Int32
+	var wg sync.WaitGroup
+	for r := range batchRacers {
+		wg.Go(func() {
+			// Each racer walks the list from its own offset, so batches overlap.
+			mine := append(append([]settlement.TransitionRequest{}, reqs[r*n/batchRacers:]...), reqs[:r*n/batchRacers]...)
+			res, err := s.TransitionBatch(ctx(t), mine)
+			if err != nil {
+				t.Errorf("racer %d: %v", r, err)
+				return
+			}
+			for _, x := range res {
+				switch {
+				case x.Err == nil:
+					applied.Add(1)
+				case !errors.Is(x.Err, settlement.ErrConflict):
+					t.Errorf("racer %d: %v", r, x.Err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.Equal(t, int32(n), applied.Load(), "each transfer moved exactly once")
+	evs := allEvents(t, s, settlement.EventFilter{})
+	require.Len(t, evs, 2*n)
+	for i, e := range evs {
+		require.Equal(t, uint64(i+1), e.Seq)
+	}
+}
