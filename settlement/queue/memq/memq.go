@@ -28,7 +28,7 @@ type Config struct {
 	// MaxLen caps the jobs (ready plus pending) one stream holds; enqueueing
 	// beyond it drops the oldest, as the Redis queue trims its streams. The
 	// sweeper rebuilds dropped jobs from the store. Delayed jobs do not count.
-	MaxLen int
+	MaxLen int `toml:"max_len"`
 }
 
 // DefaultConfig returns the configuration devnet uses.

@@ -65,7 +65,7 @@ import (
 // Defaults of Config.
 const (
 	DefaultPrefix       = "cw"
-	DefaultMaxLen       = 1_000_000              // entries per stream, about 100 MB of Redis at most
+	DefaultMaxLen       = 1_000_000              // entries per stream: roughly 100-150 MB of Redis with the index
 	DefaultPollInterval = 200 * time.Millisecond // longest single blocking read
 	DefaultPromoteBatch = 1000                   // delayed jobs promoted per Consume
 	DefaultEnqueueBatch = 500                    // jobs per enqueue script call
@@ -81,23 +81,23 @@ const (
 // scripts).
 const delayedMarker = "delayed"
 
-// Config tunes a Queue.
+// Config tunes a Queue. Durations read from TOML as strings ("200ms").
 type Config struct {
 	// Prefix namespaces every key; processes that share work use the same
 	// prefix. Characters from [A-Za-z0-9._:/-].
-	Prefix string
+	Prefix string `toml:"prefix"`
 	// MaxLen is the approximate cap (MAXLEN ~) on entries of one stream.
-	MaxLen int64
+	MaxLen int64 `toml:"max_len"`
 	// PollInterval is the longest single blocking read of Consume: it bounds
 	// how late a waiting consumer sees a delayed job fall due and how long
 	// it takes to notice cancellation or Close.
-	PollInterval time.Duration
+	PollInterval time.Duration `toml:"poll_interval"`
 	// PromoteBatch caps the delayed jobs one Consume promotes, so a burst of
 	// due jobs never blocks Redis for long.
-	PromoteBatch int
+	PromoteBatch int `toml:"promote_batch"`
 	// EnqueueBatch caps the jobs one enqueue script handles, for the same
 	// reason.
-	EnqueueBatch int
+	EnqueueBatch int `toml:"enqueue_batch"`
 }
 
 // DefaultConfig returns the production configuration.

@@ -189,3 +189,46 @@ func TestKeysShareHashTag(t *testing.T) {
 		require.Contains(t, []string{":stream", ":jobs", ":delayed", ":held"}, k[len(tag):], k)
 	}
 }
+
+// TestCloseBorrowedClient: a queue made by New leaves the caller's client
+// open, yet Close still ends a blocked Consume within about one
+// PollInterval.
+func TestCloseBorrowedClient(t *testing.T) {
+	t.Parallel()
+	const (
+		block     = time.Minute
+		promptly  = 2 * time.Second
+		pollEvery = 10 * time.Millisecond
+	)
+	url := testRedisURL(t)
+	client := adminClient(t, url)
+	cfg := redisq.DefaultConfig()
+	cfg.Prefix = testPrefix(t)
+	q, err := redisq.New(client, cfg)
+	require.NoError(t, err)
+	stream := "sweep"
+	t.Cleanup(func() {
+		keys := prefixKeys(t, context.Background(), client, cfg.Prefix)
+		if len(keys) > 0 {
+			require.NoError(t, client.Del(context.Background(), keys...).Err())
+		}
+	})
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := q.Consume(context.Background(), stream, "workers", "c", 1, block)
+		done <- err
+	}()
+	require.Eventually(t, func() bool {
+		n, err := client.Exists(t.Context(), "{"+cfg.Prefix+":"+stream+"}:stream").Result()
+		return err == nil && n == 1
+	}, promptly, pollEvery, "consumer never created its group")
+	require.NoError(t, q.Close())
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, queue.ErrClosed)
+	case <-time.After(cfg.PollInterval + promptly):
+		t.Fatal("Close did not end the blocked Consume")
+	}
+	require.NoError(t, client.Ping(t.Context()).Err(), "the borrowed client stays open")
+}
