@@ -77,10 +77,6 @@ const (
 	maxPollInterval = 10 * time.Second
 )
 
-// delayedMarker is the index value of a delayed job (keep in sync with the
-// scripts).
-const delayedMarker = "delayed"
-
 // Config tunes a Queue. Durations read from TOML as strings ("200ms").
 type Config struct {
 	// Prefix namespaces every key; processes that share work use the same
