@@ -1,6 +1,7 @@
 package migrate_test
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -67,4 +68,21 @@ func TestEmbeddedTwins(t *testing.T) {
 		require.Equal(t, pg[i].Name, lite[i].Name)
 		require.Equal(t, int64(i+1), pg[i].Version, "versions are 1, 2, 3, … without holes")
 	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add("0001_a.sql", "-- +goose Up\nCREATE TABLE a (x INT);\n-- +goose Down\nDROP TABLE a;\n")
+	f.Add("0002_b.sql", "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose StatementEnd\n")
+	f.Fuzz(func(t *testing.T, name, text string) {
+		m, err := migrate.Parse(name, text)
+		if err != nil {
+			require.ErrorIs(t, err, migrate.ErrMalformed)
+			return
+		}
+		require.Positive(t, m.Version)
+		require.NotEmpty(t, m.Name)
+		for _, line := range strings.Split(m.SQL, "\n") {
+			require.False(t, strings.HasPrefix(strings.TrimSpace(line), "-- +goose"), "annotation left in the SQL: %q", line)
+		}
+	})
 }
