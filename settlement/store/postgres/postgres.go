@@ -90,7 +90,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	return &Store{sqlstore.New(db, db, sqlDialect)}, nil
+	s, err := sqlstore.New(ctx, db, db, sqlDialect)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	return &Store{s}, nil
 }
 
 // Migrate applies the migrations this binary ships that the database lacks,

@@ -15,3 +15,10 @@ func BenchmarkTransition(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkTransitionBatch(b *testing.B) {
+	const batch = 100
+	b.Run(fmt.Sprintf("goroutines=1/batch=%d", batch), func(b *testing.B) {
+		storetest.BenchmarkTransitionBatches(b, open(b), 1, batch)
+	})
+}

@@ -88,7 +88,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	return &Store{sqlstore.New(w, r, sqlDialect)}, nil
+	s, err := sqlstore.New(ctx, w, r, sqlDialect)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	}
+	return &Store{s}, nil
 }
 
 // MigratePath applies the embedded migrations to the database at path and

@@ -30,23 +30,74 @@ type Store struct {
 	w, r *sql.DB // writer and reader pools; the same pool on Postgres
 	d    Dialect
 	now  func() time.Time
+	// stmts are the write path's statements, prepared once by New and
+	// read-only afterwards: each connection then parses and plans them
+	// once (on Postgres planning costs more than executing the UPDATE).
+	stmts map[string]*sql.Stmt
 }
 
 var _ settlement.Store = (*Store)(nil)
 
 // New returns a store writing through w and reading through r (r may be w).
 // The store owns both and closes them in Close.
-func New(w, r *sql.DB, d Dialect) *Store {
-	return &Store{w: w, r: r, d: d, now: time.Now}
+func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
+	s := &Store{w: w, r: r, d: d, now: time.Now, stmts: map[string]*sql.Stmt{}}
+	for _, q := range s.hotQueries() {
+		st, err := w.PrepareContext(ctx, q)
+		if err != nil {
+			s.closeStmts()
+			return nil, fmt.Errorf("prepare %.40q…: %w", q, err)
+		}
+		s.stmts[q] = st
+	}
+	return s, nil
 }
 
-// Close closes the pools.
+// hotQueries are the statements every write runs: the transfer insert, one
+// UPDATE per lifecycle edge and the outbox writes of a single event.
+func (s *Store) hotQueries() []string {
+	qs := []string{insertTransfer, nextEventSeqs, insertEvents + placeholders(0, eventCols)}
+	for _, from := range settlement.Statuses {
+		for _, to := range settlement.Statuses {
+			if settlement.CanTransition(from, to) {
+				q, _ := s.transitionUpdate("", from, to, &settlement.Evidence{Receipt: &settlement.Receipt{}})
+				qs = append(qs, q)
+			}
+		}
+	}
+	return qs
+}
+
+// Close closes the statements and the pools.
 func (s *Store) Close() error {
+	s.closeStmts()
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
 	return err
+}
+
+func (s *Store) closeStmts() {
+	for _, st := range s.stmts {
+		_ = st.Close()
+	}
+}
+
+// txQueryRow runs q in tx, through its prepared statement when it has one.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	if st, ok := s.stmts[q]; ok {
+		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
+}
+
+// txExec is txQueryRow for statements without results.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if st, ok := s.stmts[q]; ok {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
 }
 
 // DB returns the writer pool (benchmarks and tests inspect it).

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/settlement"
 )
 
@@ -53,7 +52,7 @@ func (s *Store) CreateTransfer(ctx context.Context, in *settlement.Transfer) (*s
 	var created bool
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var rowID int64
-		err := tx.QueryRowContext(ctx, insertTransfer,
+		err := s.txQueryRow(ctx, tx, insertTransfer,
 			t.ID, t.Src, t.Dst, optInt(t.Seq), t.Status, addrText(t.Sender), addrText(t.Receiver), t.Denom,
 			t.Amount.Dec(), t.Fee.Dec(), int64(t.TimeoutHeight), int64(t.TimeoutTimeMs), t.ClientID, nullString(t.ClientRef),
 			optInt(t.Source.Height), hashText(t.Source.TxHash), s.optTime(t.Source.Time), optAddr(t.Source.Relayer),
@@ -140,7 +139,7 @@ func (s *Store) TransitionBatch(ctx context.Context, reqs []settlement.Transitio
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var moved []*settlement.Transfer
 		for _, u := range updates {
-			t, _, err := scanTransfer(tx.QueryRowContext(ctx, u.query, u.args...))
+			t, _, err := scanTransfer(s.txQueryRow(ctx, tx, u.query, u.args...))
 			if errors.Is(err, sql.ErrNoRows) {
 				missed = append(missed, u.i)
 				continue
@@ -174,7 +173,8 @@ func checkRequest(r settlement.TransitionRequest) error {
 // errNoMatch: the compare-and-set matched no row; whyNoMatch says why.
 var errNoMatch = errors.New("no row matched")
 
-// transitionUpdate builds the compare-and-set UPDATE of one transition.
+// transitionUpdate builds the compare-and-set UPDATE of one transition. The
+// query text depends only on the edge, so New prepares one per edge.
 func (s *Store) transitionUpdate(id settlement.TransferID, from, to settlement.Status, ev *settlement.Evidence) (string, []any) {
 	now := s.clock()
 	at := ev.Time.UTC().Truncate(time.Microsecond)
@@ -188,7 +188,7 @@ func (s *Store) transitionUpdate(id settlement.TransferID, from, to settlement.S
 		u.set("seq", int64(ev.Seq))
 		u.set("source_height", int64(ev.Height))
 		u.set("source_time", s.d.Time(at))
-		u.setIf(ev.Relayer != (attest.Address{}), "source_relayer", optAddr(ev.Relayer))
+		u.setKeep("source_relayer", optAddr(ev.Relayer))
 	case settlement.StatusDelivered:
 		u.set("delivery_height", int64(ev.Height))
 		u.set("delivery_tx_hash", hashText(ev.TxHash))
@@ -204,8 +204,12 @@ func (s *Store) transitionUpdate(id settlement.TransferID, from, to settlement.S
 	case settlement.StatusRejected:
 		u.set("reject_code", int64(ev.Code))
 		u.set("last_error", ev.Reason)
-		u.setIf(ev.Height != 0, "source_height", optInt(ev.Height))
-		u.setIf(ev.Height != 0, "source_time", s.d.Time(at))
+		u.setKeep("source_height", optInt(ev.Height))
+		var t any // a rejection inside a block records its height and time
+		if ev.Height != 0 {
+			t = s.d.Time(at)
+		}
+		u.setKeep("source_time", t)
 	}
 	u.set("updated_at", s.d.Time(now))
 	u.set("status_at", s.d.Time(now))
@@ -263,7 +267,7 @@ func (s *Store) appendEvents(ctx context.Context, tx *sql.Tx, ts []*settlement.T
 		return nil
 	}
 	var last int64
-	if err := tx.QueryRowContext(ctx, nextEventSeqs, int64(len(ts))).Scan(&last); err != nil {
+	if err := s.txQueryRow(ctx, tx, nextEventSeqs, int64(len(ts))).Scan(&last); err != nil {
 		return fmt.Errorf("next event seq: %w", err)
 	}
 	seq := last - int64(len(ts))
@@ -284,7 +288,7 @@ func (s *Store) appendEvents(ctx context.Context, tx *sql.Tx, ts []*settlement.T
 			args = append(args, seq, t.ID, t.Src, t.Dst, addrText(t.Sender), addrText(t.Receiver),
 				t.Status, string(payload), s.d.Time(t.UpdatedAt))
 		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		if _, err := s.txExec(ctx, tx, b.String(), args...); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
 	}
@@ -340,10 +344,10 @@ func (u *setter) arg(col string, v any) string {
 
 func (u *setter) set(col string, v any) { u.cols = append(u.cols, u.arg(col, v)) }
 
-func (u *setter) setIf(ok bool, col string, v any) {
-	if ok {
-		u.set(col, v)
-	}
+// setKeep assigns v, or keeps the column's value when v is NULL.
+func (u *setter) setKeep(col string, v any) {
+	u.args = append(u.args, v)
+	u.cols = append(u.cols, fmt.Sprintf("%s = COALESCE($%d, %s)", col, len(u.args), col))
 }
 
 func notFound(err error) error {
