@@ -140,14 +140,6 @@ func optAddr(a attest.Address) any {
 	return addrText(a)
 }
 
-// optHash is NULL for the zero hash.
-func optHash(h attest.Hash) any {
-	if h == (attest.Hash{}) {
-		return nil
-	}
-	return hashText(h)
-}
-
 // optInt is NULL for 0.
 func optInt(v uint64) any {
 	if v == 0 {

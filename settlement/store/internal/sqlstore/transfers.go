@@ -170,9 +170,6 @@ func checkRequest(r settlement.TransitionRequest) error {
 	return checkInt64("height or sequence", r.Evidence.Height, r.Evidence.Seq)
 }
 
-// errNoMatch: the compare-and-set matched no row; whyNoMatch says why.
-var errNoMatch = errors.New("no row matched")
-
 // transitionUpdate builds the compare-and-set UPDATE of one transition. The
 // query text depends only on the edge, so New prepares one per edge.
 func (s *Store) transitionUpdate(id settlement.TransferID, from, to settlement.Status, ev *settlement.Evidence) (string, []any) {
