@@ -43,8 +43,8 @@ var unboundPorts = []int{1, 2, 3, 4}
 type testChain struct {
 	id   string
 	net  *localnet.Net
-	rpc  *chains.Client   // http, validator 0
-	eps  []relay.Chain    // ws endpoints of validators 0 and 1
+	rpc  *chains.Client // http, validator 0
+	eps  []relay.Chain  // ws endpoints of validators 0 and 1
 	keys []*ecdsa.PrivateKey
 }
 
