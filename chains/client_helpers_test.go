@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/zap/zaptest"
 
 	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/chains"
@@ -36,16 +35,7 @@ func startClientNode(t *testing.T, mutate ...func(*rpc.Config)) *clientNode {
 
 func startClientNodeWith(t *testing.T, backend rpc.Backend, b *rpctest.Backend, mutate ...func(*rpc.Config)) *clientNode {
 	t.Helper()
-	cfg := rpc.DefaultConfig()
-	cfg.ListenAddr = "127.0.0.1:0"
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	srv := rpc.NewServer(cfg, backend, zaptest.NewLogger(t))
-	require.NoError(t, srv.Start(t.Context()))
-	t.Cleanup(func() { require.NoError(t, srv.Stop()) })
-	require.Eventually(t, func() bool { return b.Subscribers() == 2 }, clientWait, clientTick)
-	return &clientNode{srv: srv, b: b}
+	return &clientNode{srv: rpctest.Serve(t, backend, b, mutate...), b: b}
 }
 
 func dialClient(t *testing.T, url string) *chains.Client {

@@ -10,7 +10,6 @@ import (
 
 	gethrpc "github.com/ethereum/go-ethereum/rpc"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/zap/zaptest"
 
 	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/node/rpc"
@@ -42,17 +41,7 @@ func startNode(t *testing.T, mutate ...func(*rpc.Config)) *node {
 // startNodeWith serves backend, which wraps the fake chain b.
 func startNodeWith(t *testing.T, backend rpc.Backend, b *rpctest.Backend, mutate ...func(*rpc.Config)) *node {
 	t.Helper()
-	cfg := rpc.DefaultConfig()
-	cfg.ListenAddr = "127.0.0.1:0"
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	srv := rpc.NewServer(cfg, backend, zaptest.NewLogger(t))
-	require.NoError(t, srv.Start(t.Context()))
-	t.Cleanup(func() { require.NoError(t, srv.Stop()) })
-	// The server subscribes to the backend's feeds in the background.
-	require.Eventually(t, func() bool { return b.Subscribers() == 2 }, waitFor, tick)
-	return &node{srv: srv, b: b}
+	return &node{srv: rpctest.Serve(t, backend, b, mutate...), b: b}
 }
 
 // fixture is what seedChain put on the chain.
