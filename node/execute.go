@@ -142,10 +142,7 @@ func (n *Node) buildBlock(d *driverState, height uint64, round uint32) (*block.B
 
 // Operators see a warning when one driver step takes longer than this: the
 // round timeouts assume block work fits well inside them.
-const (
-	slowStepWarn   = 150 * time.Millisecond
-	averageTxBytes = 200 // for the approximate tx count in slow-step logs
-)
+const slowStepWarn = 150 * time.Millisecond
 
 func (n *Node) noteSlow(step string, start time.Time, height uint64, txs int) {
 	if d := time.Since(start); d > slowStepWarn {
@@ -191,10 +188,7 @@ func (n *Node) onProposal(ctx context.Context, d *driverState, p *consensus.Prop
 	if p.Proposer != expect {
 		return // not this round's proposer: not worth executing its block
 	}
-	start := time.Now()
 	valid := n.validateProposal(d, p)
-	n.noteSlow("validate proposal", start, p.Height, len(p.Block)/averageTxBytes)
-	n.noteExecCost(time.Since(start), len(p.Block)/averageTxBytes)
 	n.step(ctx, d, consensus.ProposalReceived{Proposal: *p, Valid: valid})
 }
 
@@ -233,6 +227,7 @@ func (n *Node) checkBlock(d *driverState, p *consensus.Proposal) error {
 	if err := n.checkEvidence(d, c, blk); err != nil {
 		return err
 	}
+	start := time.Now()
 	ex, err := n.execute(c, blk)
 	if err != nil {
 		return err
@@ -241,6 +236,8 @@ func (n *Node) checkBlock(d *driverState, p *consensus.Proposal) error {
 	if err != nil {
 		return fmt.Errorf("state root: %w", err)
 	}
+	n.noteSlow("validate proposal", start, blk.Header.Height, len(blk.Txs))
+	n.noteExecCost(time.Since(start), len(blk.Txs))
 	if root != blk.Header.StateRoot {
 		return fmt.Errorf("state root %s after execution, header says %s", root, blk.Header.StateRoot)
 	}
