@@ -1,0 +1,180 @@
+package relay_test
+
+import (
+	"context"
+	"encoding/binary"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/holiman/uint256"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/causeway/causeway/attest"
+	"github.com/causeway/causeway/chains"
+	"github.com/causeway/causeway/node/bank"
+	"github.com/causeway/causeway/node/rpc"
+	"github.com/causeway/causeway/node/xfer"
+	"github.com/causeway/causeway/relay"
+	"github.com/causeway/causeway/settlement"
+)
+
+// stateChain is a ReconcileChain serving a fixed state at one height.
+type stateChain struct {
+	height uint64
+	root   attest.Hash
+	state  map[string][]byte
+}
+
+func newStateChain() *stateChain {
+	return &stateChain{height: 7, root: attest.Hash{7}, state: map[string][]byte{}}
+}
+
+func (c *stateChain) Status(context.Context) (*chains.Status, error) {
+	return &chains.Status{LatestHeight: c.height}, nil
+}
+
+func (c *stateChain) CertifiedHeader(_ context.Context, h uint64) (*chains.CertifiedHeader, error) {
+	return &chains.CertifiedHeader{Certified: &attest.CertifiedHeader{Header: attest.Header{Height: h, StateRoot: c.root}}}, nil
+}
+
+func (c *stateChain) Proof(_ context.Context, keys []string, h uint64) (*chains.Proofs, error) {
+	p := &chains.Proofs{Height: h, StateRoot: c.root}
+	for _, k := range keys {
+		kp := rpc.KeyProof{Key: k}
+		if v, ok := c.state[k]; ok {
+			b := hexutil.Bytes(v)
+			kp.Value = &b
+		}
+		p.Proofs = append(p.Proofs, kp)
+	}
+	return p, nil
+}
+
+func (c *stateChain) setAmount(key []byte, n uint64) {
+	c.state[string(key)] = uint256.NewInt(n).Bytes()
+}
+
+func (c *stateChain) addTask(t *testing.T, dst string, seq, amount uint64, st xfer.TaskStatus) {
+	b, err := rlp.EncodeToBytes(&xfer.Task{Status: st, Packet: attest.Packet{Src: "alpha", Dst: dst, Seq: seq,
+		Denom: "USD", Amount: uint256.NewInt(amount), RelayFee: uint256.NewInt(0)}})
+	require.NoError(t, err)
+	c.state[string(xfer.TaskKey(dst, seq))] = b
+	c.state[string(xfer.SequenceKey(dst))] = binary.BigEndian.AppendUint64(nil, seq)
+}
+
+func (c *stateChain) receive(src string, seq uint64) {
+	c.state[string(attest.ReceiptKey(src, seq))] = attest.EncodeReceipt(&attest.PacketReceipt{Status: attest.ReceiptOK})
+}
+
+// recordedSink keeps what the reconciler saves.
+type recordedSink struct{ got []*settlement.Reconciliation }
+
+func (s *recordedSink) SaveReconciliation(_ context.Context, r *settlement.Reconciliation) error {
+	s.got = append(s.got, r)
+	return nil
+}
+
+// Alpha escrows 100 USD for beta: seq 1 (60) finished, seq 2 (40) pending.
+func TestReconcilerAgainstFakeChains(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name               string
+		supply             uint64
+		received2          bool
+		ok                 bool
+		vouchers, inFlight uint64
+	}{
+		{"seq 2 in flight", 60, false, true, 60, 40},
+		{"seq 2 credited before its ack", 100, true, true, 100, 0},
+		{"supply off by one is a break", 61, false, false, 61, 40},
+		{"a credit counted twice is a break", 100, false, false, 100, 40},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			alpha, beta := newStateChain(), newStateChain()
+			alpha.setAmount(bank.BalanceKey(xfer.EscrowAddress("beta"), "USD"), 100)
+			alpha.addTask(t, "beta", 1, 60, xfer.TaskFinished)
+			alpha.addTask(t, "beta", 2, 40, xfer.TaskPending)
+			beta.setAmount(bank.SupplyKey(xfer.VoucherDenom("alpha", "USD")), tc.supply)
+			beta.receive("alpha", 1)
+			if tc.received2 {
+				beta.receive("alpha", 2)
+			}
+			sink := &recordedSink{}
+			r, err := relay.NewReconciler(map[string]relay.ReconcileChain{"alpha": alpha, "beta": beta},
+				[]relay.ReconcileRoute{{Src: "alpha", Dst: "beta", Denoms: []string{"USD"}}}, sink,
+				zaptest.NewLogger(t, zaptest.Level(zap.FatalLevel)))
+			require.NoError(t, err)
+			res, err := r.Check(t.Context())
+			require.NoError(t, err)
+			require.Len(t, res, 1)
+			require.Equal(t, res, sink.got)
+			got := res[0]
+			require.Equal(t, tc.ok, got.OK)
+			require.EqualValues(t, 100, got.Escrow.Uint64())
+			require.EqualValues(t, tc.vouchers, got.Vouchers.Uint64())
+			require.EqualValues(t, tc.inFlight, got.InFlight.Uint64())
+		})
+	}
+}
+
+func TestReconcilerRefusesProofsOffTheCertifiedRoot(t *testing.T) {
+	t.Parallel()
+	alpha, beta := newStateChain(), newStateChain()
+	r, err := relay.NewReconciler(map[string]relay.ReconcileChain{"alpha": alpha, "beta": &rootLiar{beta}},
+		[]relay.ReconcileRoute{{Src: "alpha", Dst: "beta", Denoms: []string{"USD"}}}, nil, zaptest.NewLogger(t))
+	require.NoError(t, err)
+	_, err = r.Check(t.Context())
+	require.ErrorIs(t, err, relay.ErrStateRootMismatch)
+}
+
+// rootLiar serves proofs against a root its certified header does not carry.
+type rootLiar struct{ *stateChain }
+
+func (c *rootLiar) CertifiedHeader(ctx context.Context, h uint64) (*chains.CertifiedHeader, error) {
+	ch, err := c.stateChain.CertifiedHeader(ctx, h)
+	if err == nil {
+		ch.Certified.Header.StateRoot[0] ^= 1
+	}
+	return ch, err
+}
+
+// Conservation of alpha→beta USD on two localnets, settled and in flight.
+func TestReconcilerBetweenLocalnets(t *testing.T) {
+	t.Parallel()
+	alpha, beta := startPair(t, nil)
+	keys := newSubmitters(t, alpha, beta)
+	p := startPump(t, alpha, beta, relay.NewMemCursorStore(), keys,
+		map[string]uint64{alpha.id: latest(t, alpha), beta.id: latest(t, beta)})
+	r, err := relay.NewReconciler(map[string]relay.ReconcileChain{alpha.id: alpha.rpc, beta.id: beta.rpc},
+		[]relay.ReconcileRoute{{Src: alpha.id, Dst: beta.id, Denoms: []string{"USD"}}}, nil, zaptest.NewLogger(t))
+	require.NoError(t, err)
+	check := func(t *testing.T) *settlement.Reconciliation {
+		t.Helper()
+		res, err := r.Check(t.Context())
+		require.NoError(t, err)
+		require.Len(t, res, 1)
+		require.True(t, res[0].OK, "%+v", res[0])
+		return res[0]
+	}
+
+	t.Run("settled transfers are all vouchers", func(t *testing.T) {
+		requireFinished(t, alpha, beta, sendTransfers(t, alpha, beta, userA, 3, 25))
+		got := check(t)
+		require.EqualValues(t, 75, got.Escrow.Uint64())
+		require.Equal(t, got.Escrow, got.Vouchers)
+		require.True(t, got.InFlight.IsZero())
+	})
+
+	t.Run("an unrelayed transfer is in flight", func(t *testing.T) {
+		p.stop()
+		sendTransfers(t, alpha, beta, userA, 1, 40)
+		got := check(t)
+		require.EqualValues(t, 115, got.Escrow.Uint64())
+		require.EqualValues(t, 75, got.Vouchers.Uint64())
+		require.EqualValues(t, 40, got.InFlight.Uint64())
+	})
+}
