@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/chains"
@@ -104,9 +105,9 @@ func TestReconcilerAgainstFakeChains(t *testing.T) {
 				beta.receive("alpha", 2)
 			}
 			sink := &recordedSink{}
+			core, logs := observer.New(zap.ErrorLevel)
 			r, err := relay.NewReconciler(map[string]relay.ReconcileChain{"alpha": alpha, "beta": beta},
-				[]relay.ReconcileRoute{{Src: "alpha", Dst: "beta", Denoms: []string{"USD"}}}, sink,
-				zaptest.NewLogger(t, zaptest.Level(zap.FatalLevel)))
+				[]relay.ReconcileRoute{{Src: "alpha", Dst: "beta", Denoms: []string{"USD"}}}, sink, zap.New(core))
 			require.NoError(t, err)
 			res, err := r.Check(t.Context())
 			require.NoError(t, err)
@@ -117,8 +118,79 @@ func TestReconcilerAgainstFakeChains(t *testing.T) {
 			require.EqualValues(t, 100, got.Escrow.Uint64())
 			require.EqualValues(t, tc.vouchers, got.Vouchers.Uint64())
 			require.EqualValues(t, tc.inFlight, got.InFlight.Uint64())
+			if tc.ok {
+				require.Zero(t, logs.Len())
+				return
+			}
+			require.Equal(t, 1, logs.Len())
+			fields := logs.All()[0].ContextMap()
+			require.Equal(t, "alpha", fields["src"])
+			require.Equal(t, "beta", fields["dst"])
+			require.Equal(t, "USD", fields["denom"])
+			require.Equal(t, "100", fields["escrow"])
+			require.Equal(t, got.Vouchers.Dec(), fields["vouchers"])
+			require.Equal(t, "40", fields["in_flight"])
 		})
 	}
+}
+
+// A packet sent after the escrow read and credited before the supply read
+// is not counted as a voucher the escrow does not hold.
+func TestReconcilerDiscountsCreditsOfLaterPackets(t *testing.T) {
+	t.Parallel()
+	before, after := newStateChain(), newStateChain()
+	after.height, after.root = 8, attest.Hash{8}
+	before.setAmount(bank.BalanceKey(xfer.EscrowAddress("beta"), "USD"), 60)
+	before.addTask(t, "beta", 1, 60, xfer.TaskFinished)
+	after.setAmount(bank.BalanceKey(xfer.EscrowAddress("beta"), "USD"), 100)
+	after.addTask(t, "beta", 1, 60, xfer.TaskFinished)
+	after.addTask(t, "beta", 2, 40, xfer.TaskPending)
+	beta := newStateChain()
+	beta.setAmount(bank.SupplyKey(xfer.VoucherDenom("alpha", "USD")), 100)
+	beta.receive("alpha", 1)
+	beta.receive("alpha", 2)
+	alpha := &advancingChain{states: []*stateChain{before, after}}
+	r, err := relay.NewReconciler(map[string]relay.ReconcileChain{"alpha": alpha, "beta": beta},
+		[]relay.ReconcileRoute{{Src: "alpha", Dst: "beta", Denoms: []string{"USD"}}}, nil, zaptest.NewLogger(t))
+	require.NoError(t, err)
+	res, err := r.Check(t.Context())
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+	require.True(t, res[0].OK, "%+v", res[0])
+	require.EqualValues(t, 60, res[0].Escrow.Uint64())
+	require.EqualValues(t, 60, res[0].Vouchers.Uint64())
+	require.True(t, res[0].InFlight.IsZero())
+	require.Equal(t, 2, alpha.statuses, "alpha is read before and after beta")
+}
+
+// advancingChain moves to its next state at each Status call and serves
+// every state it has reached by height.
+type advancingChain struct {
+	states   []*stateChain
+	statuses int
+}
+
+func (c *advancingChain) at(h uint64) *stateChain {
+	for _, s := range c.states {
+		if s.height == h {
+			return s
+		}
+	}
+	return c.states[len(c.states)-1]
+}
+
+func (c *advancingChain) Status(ctx context.Context) (*chains.Status, error) {
+	s := c.states[min(c.statuses, len(c.states)-1)]
+	c.statuses++
+	return s.Status(ctx)
+}
+
+func (c *advancingChain) CertifiedHeader(ctx context.Context, h uint64) (*chains.CertifiedHeader, error) {
+	return c.at(h).CertifiedHeader(ctx, h)
+}
+
+func (c *advancingChain) Proof(ctx context.Context, keys []string, h uint64) (*chains.Proofs, error) {
+	return c.at(h).Proof(ctx, keys, h)
 }
 
 func TestReconcilerRefusesProofsOffTheCertifiedRoot(t *testing.T) {
