@@ -59,21 +59,27 @@ type ResultSink interface {
 //	escrow on Src = vouchers on Dst + in flight
 //
 // Reads are ordered so that no amount is counted on both sides:
+//
 //  1. Src at height hs: escrow, the last sequence sent (last) and every
 //     task 1..last. In flight candidates are the tasks pending at hs.
+//
 //  2. Dst at its latest height hd, read after step 1: voucher supply and the
 //     receipts of the candidates. A candidate with an ok receipt at hd is
 //     credited (in the supply), not in flight, even if Src has not seen the
 //     ack. Any packet acked finished by hs was received at a Dst height that
 //     existed before hs, so its credit is at or below hd too.
+//
 //  3. Src again at hs2, read after step 2: the last sequence last2. A packet
 //     sent after hs (seq in (last, last2]) may already be credited at hd
 //     without being in the escrow at hs; its ok amount is taken out of the
 //     supply. No credit at hd can be for a seq above last2: the commitment
 //     on Src precedes the receipt on Dst, which precedes the read at hs2.
 //
-// Transfers returning vouchers from Dst to Src are not counted in flight:
-// while one is pending the check reports a break it should not.
+//  4. Vouchers going home (Dst→Src, burned on Dst at send) are in flight
+//     when Dst's task to Src at hd is pending or finished and Src had no ok
+//     receipt for it at hs: burned on Dst, still in the escrow at hs. One
+//     refunded by hd was minted again and never released from the escrow.
+//
 // Each chain is read through one endpoint; Proof checks the proofs against
 // the returned root and the Reconciler checks that root against the
 // certified header, but not the header's QC.
@@ -131,6 +137,7 @@ func (r *Reconciler) report(x *settlement.Reconciliation) {
 
 // sourceView is what step 1 reads from Src at one height.
 type sourceView struct {
+	height  uint64
 	escrow  map[string]*uint256.Int
 	last    uint64
 	pending map[uint64]*attest.Packet // pending tasks in a checked denom
@@ -158,18 +165,22 @@ func (r *Reconciler) checkRoute(ctx context.Context, rt ReconcileRoute) ([]*sett
 	if err != nil {
 		return nil, err
 	}
+	home, err := goingHomeInFlight(ctx, src, dst, sv.height, hd, rt)
+	if err != nil {
+		return nil, err
+	}
 	at := time.Now()
 	out := make([]*settlement.Reconciliation, 0, len(rt.Denoms))
 	for _, d := range rt.Denoms {
-		out = append(out, conserve(rt, d, sv, supply[d], late[d], credited, at))
+		out = append(out, conserve(rt, d, sv, supply[d], late[d], home[d], credited, at))
 	}
 	return out, nil
 }
 
 // conserve builds the result of one denom.
-func conserve(rt ReconcileRoute, denom string, sv *sourceView, supply, late *uint256.Int,
+func conserve(rt ReconcileRoute, denom string, sv *sourceView, supply, late, home *uint256.Int,
 	credited map[uint64]bool, at time.Time) *settlement.Reconciliation {
-	inFlight := new(uint256.Int)
+	inFlight := new(uint256.Int).Set(home)
 	for seq, p := range sv.pending {
 		if p.Denom == denom && !credited[seq] {
 			inFlight.Add(inFlight, p.Amount)
@@ -205,7 +216,7 @@ func readSource(ctx context.Context, src ReconcileChain, rt ReconcileRoute) (*so
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", rt.Src, err)
 	}
-	sv := &sourceView{escrow: map[string]*uint256.Int{}, pending: map[uint64]*attest.Packet{}}
+	sv := &sourceView{height: hs, escrow: map[string]*uint256.Int{}, pending: map[uint64]*attest.Packet{}}
 	if sv.last, err = decodeSequence(vals[0]); err != nil {
 		return nil, err
 	}
@@ -278,6 +289,45 @@ func lateCredits(ctx context.Context, src, dst ReconcileChain, hd uint64, rt Rec
 	for seq := range credited {
 		if t := tasks[seq]; t != nil && out[t.Packet.Denom] != nil {
 			out[t.Packet.Denom].Add(out[t.Packet.Denom], t.Packet.Amount)
+		}
+	}
+	return out, nil
+}
+
+// goingHomeInFlight is step 4: per denom, the vouchers Dst burned at hd
+// that Src had not released from the escrow at hs.
+func goingHomeInFlight(ctx context.Context, src, dst ReconcileChain, hs, hd uint64, rt ReconcileRoute) (map[string]*uint256.Int, error) {
+	out := map[string]*uint256.Int{}
+	native := map[string]string{} // voucher denom on Dst → native denom on Src
+	for _, d := range rt.Denoms {
+		out[d] = new(uint256.Int)
+		native[xfer.VoucherDenom(rt.Src, d)] = d
+	}
+	vals, err := proveAt(ctx, dst, []string{string(xfer.SequenceKey(rt.Src))}, hd)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", rt.Dst, err)
+	}
+	last, err := decodeSequence(vals[0])
+	if err != nil || last == 0 {
+		return out, err
+	}
+	tasks, err := readTasks(ctx, dst, rt.Src, 1, last, hd)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", rt.Dst, err)
+	}
+	var seqs []uint64
+	for seq, t := range tasks {
+		if _, ok := native[t.Packet.Denom]; ok && t.Status != xfer.TaskRefunded {
+			seqs = append(seqs, seq)
+		}
+	}
+	released, err := okReceipts(ctx, src, hs, rt.Dst, seqs)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", rt.Src, err)
+	}
+	for _, seq := range seqs {
+		if p := &tasks[seq].Packet; !released[seq] {
+			out[native[p.Denom]].Add(out[native[p.Denom]], p.Amount)
 		}
 	}
 	return out, nil

@@ -134,6 +134,47 @@ func TestReconcilerAgainstFakeChains(t *testing.T) {
 	}
 }
 
+// Beta sends 10 alpha/USD home (burned on beta) while alpha's seq 2 (40)
+// is still in flight to beta.
+func TestReconcilerCountsVouchersGoingHome(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name             string
+		releasedOnAlpha  bool
+		escrow, inFlight uint64
+	}{
+		{"not yet received on alpha", false, 100, 50},
+		{"received on alpha before its ack", true, 90, 40},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			alpha, beta := newStateChain(), newStateChain()
+			alpha.setAmount(bank.BalanceKey(xfer.EscrowAddress("beta"), "USD"), tc.escrow)
+			alpha.addTask(t, "beta", 1, 60, xfer.TaskFinished)
+			alpha.addTask(t, "beta", 2, 40, xfer.TaskPending)
+			if tc.releasedOnAlpha {
+				alpha.receive("beta", 1)
+			}
+			beta.setAmount(bank.SupplyKey(xfer.VoucherDenom("alpha", "USD")), 50)
+			beta.receive("alpha", 1)
+			b, err := rlp.EncodeToBytes(&xfer.Task{Status: xfer.TaskPending, Packet: attest.Packet{Src: "beta", Dst: "alpha",
+				Seq: 1, Denom: "alpha/USD", Amount: uint256.NewInt(10), RelayFee: uint256.NewInt(0)}})
+			require.NoError(t, err)
+			beta.state[string(xfer.TaskKey("alpha", 1))] = b
+			beta.state[string(xfer.SequenceKey("alpha"))] = binary.BigEndian.AppendUint64(nil, 1)
+			r, err := relay.NewReconciler(map[string]relay.ReconcileChain{"alpha": alpha, "beta": beta},
+				[]relay.ReconcileRoute{{Src: "alpha", Dst: "beta", Denoms: []string{"USD"}}}, nil, zaptest.NewLogger(t))
+			require.NoError(t, err)
+			res, err := r.Check(t.Context())
+			require.NoError(t, err)
+			require.Len(t, res, 1)
+			require.True(t, res[0].OK, "%+v", res[0])
+			require.EqualValues(t, 50, res[0].Vouchers.Uint64())
+			require.EqualValues(t, tc.inFlight, res[0].InFlight.Uint64())
+		})
+	}
+}
+
 // A packet sent after the escrow read and credited before the supply read
 // is not counted as a voucher the escrow does not hold.
 func TestReconcilerDiscountsCreditsOfLaterPackets(t *testing.T) {
@@ -248,5 +289,21 @@ func TestReconcilerBetweenLocalnets(t *testing.T) {
 		require.EqualValues(t, 115, got.Escrow.Uint64())
 		require.EqualValues(t, 75, got.Vouchers.Uint64())
 		require.EqualValues(t, 40, got.InFlight.Uint64())
+	})
+
+	t.Run("vouchers sent home unrelayed are in flight", func(t *testing.T) {
+		acct, err := beta.rpc.Account(t.Context(), beta.addr(userB))
+		require.NoError(t, err)
+		st, err := beta.rpc.Status(t.Context())
+		require.NoError(t, err)
+		typ, payload := xfer.NewTransfer(xfer.Transfer{Dst: alpha.id, Receiver: alpha.addr(userA),
+			Denom: xfer.VoucherDenom(alpha.id, "USD"), Amount: uint256.NewInt(5), RelayFee: uint256.NewInt(1),
+			TimeoutTimeMs: st.LatestTimeMs + uint64(transferTTL.Milliseconds())})
+		rc := waitReceipt(t, beta, broadcast(t, beta, beta.keys[userB], acct.Nonce, typ, payload))
+		require.Zero(t, rc.Code, rc.Log)
+		got := check(t)
+		require.EqualValues(t, 115, got.Escrow.Uint64())
+		require.EqualValues(t, 70, got.Vouchers.Uint64())
+		require.EqualValues(t, 45, got.InFlight.Uint64())
 	})
 }
