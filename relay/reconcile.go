@@ -149,7 +149,7 @@ func (r *Reconciler) checkRoute(ctx context.Context, rt ReconcileRoute) ([]*sett
 	if err != nil {
 		return nil, err
 	}
-	hd, err := latestVerified(ctx, dst)
+	hd, err := latestHeight(ctx, dst)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", rt.Dst, err)
 	}
@@ -204,7 +204,7 @@ func conserve(rt ReconcileRoute, denom string, sv *sourceView, supply, late, hom
 
 // readSource is step 1.
 func readSource(ctx context.Context, src ReconcileChain, rt ReconcileRoute) (*sourceView, error) {
-	hs, err := latestVerified(ctx, src)
+	hs, err := latestHeight(ctx, src)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", rt.Src, err)
 	}
@@ -262,7 +262,7 @@ func lateCredits(ctx context.Context, src, dst ReconcileChain, hd uint64, rt Rec
 	for _, d := range rt.Denoms {
 		out[d] = new(uint256.Int)
 	}
-	hs2, err := latestVerified(ctx, src)
+	hs2, err := latestHeight(ctx, src)
 	if err != nil {
 		return nil, fmt.Errorf("read %s again: %w", rt.Src, err)
 	}
@@ -389,8 +389,8 @@ func okReceipts(ctx context.Context, c ReconcileChain, height uint64, src string
 	return out, nil
 }
 
-// latestVerified is the latest height of c.
-func latestVerified(ctx context.Context, c ReconcileChain) (uint64, error) {
+// latestHeight is the latest height of c.
+func latestHeight(ctx context.Context, c ReconcileChain) (uint64, error) {
 	st, err := c.Status(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("status: %w", err)
