@@ -45,11 +45,14 @@ func (m *headerMemo) has(key attest.Hash) bool {
 }
 
 func (m *headerMemo) add(key attest.Hash) {
-	if m == nil || cap(m.order) == 0 {
+	if m == nil {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if cap(m.order) == 0 {
+		return
+	}
 	if _, ok := m.seen[key]; ok {
 		return
 	}
