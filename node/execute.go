@@ -221,7 +221,7 @@ func (n *Node) checkBlock(d *driverState, p *consensus.Proposal) error {
 	n.mu.RLock()
 	c := n.chain
 	n.mu.RUnlock()
-	if err := n.checkHeader(c, blk, p.Round); err != nil {
+	if err := n.checkHeader(c, blk, len(p.Block), p.Round); err != nil {
 		return err
 	}
 	if err := n.checkEvidence(d, c, blk); err != nil {
@@ -249,7 +249,8 @@ func (n *Node) checkBlock(d *driverState, p *consensus.Proposal) error {
 }
 
 // checkHeader checks a block's header and last commit against the tip.
-func (n *Node) checkHeader(c chainState, blk *block.Block, round uint32) error {
+// size is the length of the block's encoding as received.
+func (n *Node) checkHeader(c chainState, blk *block.Block, size int, round uint32) error {
 	h := &blk.Header
 	params := n.genesis.Params
 	parentTime, parentHash := n.genesis.GenesisTimeMs, attest.Hash{}
@@ -273,7 +274,7 @@ func (n *Node) checkHeader(c chainState, blk *block.Block, round uint32) error {
 		return fmt.Errorf("validators hash %s, want %s", h.ValidatorsHash, c.nextVals.Hash())
 	case uint64(len(blk.Txs)) > params.MaxBlockTxs:
 		return fmt.Errorf("%d txs exceeds max_block_txs %d", len(blk.Txs), params.MaxBlockTxs)
-	case uint64(len(blk.Encode())) > params.MaxBlockBytes:
+	case uint64(size) > params.MaxBlockBytes:
 		return fmt.Errorf("block exceeds max_block_bytes %d", params.MaxBlockBytes)
 	}
 	if expect := consensus.ProposerFor(c.nextVals, h.Height, h.Round, skipAddresses(c.skips)); h.Proposer != expect {
