@@ -404,7 +404,10 @@ func TestRelayCarriesValidatorHandoff(t *testing.T) {
 	waitHeight(t, alpha, changeAt+2)
 	second := sendTransfers(t, alpha, beta, userA, 1, 10)
 	requireFinished(t, alpha, beta, second)
-	require.EqualValues(t, 1, p.handoffs.Load())
+	// The light client's sets below prove the handoff landed. The count can
+	// read 0 when a handoff was included after its submitter stopped waiting
+	// and the retried delivery found the client already updated.
+	require.LessOrEqual(t, p.handoffs.Load(), int64(1), "at most one handoff for one set change")
 
 	lc, err := beta.rpc.ClientState(t.Context(), alpha.id)
 	require.NoError(t, err)
