@@ -15,6 +15,17 @@ type Store interface {
 	// same packet key, source transaction or client reference exists, that
 	// one is returned with created false and nothing is written.
 	CreateTransfer(ctx context.Context, t *Transfer) (stored *Transfer, created bool, err error)
+	// CreateTransfers is CreateTransfer for many transfers in one
+	// transaction: one commit and one run of consecutive event seqs for the
+	// rows it creates. Each item is idempotent on its own, exactly as
+	// CreateTransfer (an existing row with the same packet key, source
+	// transaction or client reference is returned with Created false);
+	// an invalid item gets its error in its result and the others still
+	// commit. An error returned for the batch as a whole means nothing was
+	// written. Results are in request order. At most MaxBatch items; two
+	// items of one batch naming the same transfer resolve as if created one
+	// after the other (the second returns the first, Created false).
+	CreateTransfers(ctx context.Context, ts []*Transfer) ([]CreateResult, error)
 	// Transition moves transfer id from one status to another, backed by
 	// ev (see CheckTransition), and appends its event in the same
 	// transaction. It returns ErrConflict when the transfer is not in from,
@@ -77,8 +88,16 @@ type Store interface {
 	Close() error
 }
 
-// MaxBatch bounds TransitionBatch.
+// MaxBatch bounds TransitionBatch and CreateTransfers.
 const MaxBatch = 1000
+
+// CreateResult is the outcome of one item of CreateTransfers: the stored
+// transfer and whether this call created it, or why the item was refused.
+type CreateResult struct {
+	Transfer *Transfer
+	Created  bool
+	Err      error
+}
 
 // TransitionRequest is one item of TransitionBatch.
 type TransitionRequest struct {

@@ -39,3 +39,14 @@ func BenchmarkTransitionBatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCreate compares single creates with CreateTransfers of benchBatch.
+func BenchmarkCreate(b *testing.B) {
+	for _, w := range benchWorkers {
+		for _, batch := range []int{1, benchBatch} {
+			b.Run(fmt.Sprintf("conns=%d/batch=%d", w, batch), func(b *testing.B) {
+				storetest.BenchmarkCreates(b, open(b, w), w, batch)
+			})
+		}
+	}
+}

@@ -16,9 +16,21 @@ func BenchmarkTransition(b *testing.B) {
 	}
 }
 
+// benchBatch is the batch size measured: about one certified header's worth
+// of packets.
+const benchBatch = 100
+
 func BenchmarkTransitionBatch(b *testing.B) {
-	const batch = 100
-	b.Run(fmt.Sprintf("goroutines=1/batch=%d", batch), func(b *testing.B) {
-		storetest.BenchmarkTransitionBatches(b, open(b), 1, batch)
+	b.Run(fmt.Sprintf("goroutines=1/batch=%d", benchBatch), func(b *testing.B) {
+		storetest.BenchmarkTransitionBatches(b, open(b), 1, benchBatch)
 	})
+}
+
+// BenchmarkCreate compares single creates with CreateTransfers of benchBatch.
+func BenchmarkCreate(b *testing.B) {
+	for _, batch := range []int{1, benchBatch} {
+		b.Run(fmt.Sprintf("goroutines=1/batch=%d", batch), func(b *testing.B) {
+			storetest.BenchmarkCreates(b, open(b), 1, batch)
+		})
+	}
 }

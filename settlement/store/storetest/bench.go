@@ -107,3 +107,32 @@ func BenchmarkTransitionBatches(b *testing.B, s settlement.Store, workers, batch
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "transitions/s")
 }
+
+// BenchmarkCreates measures creating new source_committed transfers, as a
+// relay watcher does for the packets it sees, by workers goroutines: one
+// CreateTransfer each when batch is 1, else CreateTransfers of batch
+// transfers. It reports creates/s.
+func BenchmarkCreates(b *testing.B, s settlement.Store, workers, batch int) {
+	start := time.Now()
+	if batch == 1 {
+		parallel(b, workers, b.N, func(i int) error {
+			_, _, err := s.CreateTransfer(b.Context(), committed(uint64(i+1)))
+			return err
+		})
+	} else {
+		parallel(b, workers, (b.N+batch-1)/batch, func(k int) error {
+			var ts []*settlement.Transfer
+			for i := k * batch; i < min((k+1)*batch, b.N); i++ {
+				ts = append(ts, committed(uint64(i+1)))
+			}
+			res, err := s.CreateTransfers(b.Context(), ts)
+			for _, r := range res {
+				if err == nil {
+					err = r.Err
+				}
+			}
+			return err
+		})
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "creates/s")
+}

@@ -42,45 +42,101 @@ const (
 
 // CreateTransfer implements settlement.Store.
 func (s *Store) CreateTransfer(ctx context.Context, in *settlement.Transfer) (*settlement.Transfer, bool, error) {
-	if err := settlement.ValidateNew(in); err != nil {
-		return nil, false, fmt.Errorf("create transfer: %w", err)
+	res, err := s.CreateTransfers(ctx, []*settlement.Transfer{in})
+	if err != nil {
+		return nil, false, err
 	}
-	if err := checkInt64("height or sequence", in.Seq, in.Source.Height, in.TimeoutHeight, in.TimeoutTimeMs); err != nil {
-		return nil, false, fmt.Errorf("create transfer: %w", err)
+	return res[0].Transfer, res[0].Created, res[0].Err
+}
+
+// CreateTransfers implements settlement.Store. Items are written in transfer
+// id order, the lock order (as in TransitionBatch): a Postgres insert waits
+// on another transaction's uncommitted row with the same key, and one order
+// keeps batches overlapping on the same packets from deadlocking. Batches
+// that collide only through the source transaction or client reference of
+// items with different ids still can; Postgres then fails one of them whole.
+// Items with one id keep request order; items with different ids sharing a
+// source transaction or client reference resolve in id order (the lower id
+// is created). The created rows take their event seqs in request order,
+// last, as appendEvents requires. A database error on any item fails the
+// batch: on Postgres it aborts the transaction.
+func (s *Store) CreateTransfers(ctx context.Context, ins []*settlement.Transfer) ([]settlement.CreateResult, error) {
+	if len(ins) > settlement.MaxBatch {
+		return nil, fmt.Errorf("create batch of %d, max %d: %w", len(ins), settlement.MaxBatch, settlement.ErrInvalid)
 	}
-	t := newRow(in, s.clock())
-	var created bool
+	res := make([]settlement.CreateResult, len(ins))
+	rows := make([]*settlement.Transfer, len(ins))
+	var order []int // the valid items, in id order
+	now := s.clock()
+	for i, in := range ins {
+		if err := checkNew(in); err != nil {
+			res[i].Err = fmt.Errorf("create transfer: %w", err)
+			continue
+		}
+		rows[i] = newRow(in, now)
+		order = append(order, i)
+	}
+	if len(order) == 0 {
+		return res, nil
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(string(rows[a].ID), string(rows[b].ID)) })
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var rowID int64
-		err := s.txQueryRow(ctx, tx, insertTransfer,
-			t.ID, t.Src, t.Dst, optInt(t.Seq), t.Status, addrText(t.Sender), addrText(t.Receiver), t.Denom,
-			t.Amount.Dec(), t.Fee.Dec(), int64(t.TimeoutHeight), int64(t.TimeoutTimeMs), t.ClientID, nullString(t.ClientRef),
-			optInt(t.Source.Height), hashText(t.Source.TxHash), s.optTime(t.Source.Time), optAddr(t.Source.Relayer),
-			s.d.Time(t.CreatedAt)).Scan(&rowID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil // collided: nothing written
+		for _, i := range order {
+			t, created, err := s.createRow(ctx, tx, rows[i])
+			if err != nil {
+				return fmt.Errorf("create transfer %s: %w", rows[i].ID, err)
+			}
+			res[i] = settlement.CreateResult{Transfer: t, Created: created}
 		}
-		if err != nil {
-			return s.mapErr(err)
+		var created []*settlement.Transfer
+		for _, r := range res {
+			if r.Created {
+				created = append(created, r.Transfer)
+			}
 		}
-		created = true
-		return s.appendEvent(ctx, tx, t)
+		return s.appendEvents(ctx, tx, created)
 	})
 	if err != nil {
-		return nil, false, fmt.Errorf("create transfer %s: %w", t.ID, err)
+		return nil, err
 	}
-	if created {
+	return res, nil
+}
+
+// checkNew checks a transfer to create, including what the columns can hold.
+func checkNew(in *settlement.Transfer) error {
+	if err := settlement.ValidateNew(in); err != nil {
+		return err
+	}
+	return checkInt64("height or sequence", in.Seq, in.Source.Height, in.TimeoutHeight, in.TimeoutTimeMs)
+}
+
+// createRow inserts t in tx, or, when a row with any of t's unique keys
+// exists, writes nothing and returns that row with created false. The row
+// found is the one an insert waited on when another transaction had it
+// uncommitted: each Postgres statement reads the latest commits, and within
+// tx a row created by an earlier item of the batch is visible.
+func (s *Store) createRow(ctx context.Context, tx *sql.Tx, t *settlement.Transfer) (*settlement.Transfer, bool, error) {
+	var rowID int64
+	err := s.txQueryRow(ctx, tx, insertTransfer,
+		t.ID, t.Src, t.Dst, optInt(t.Seq), t.Status, addrText(t.Sender), addrText(t.Receiver), t.Denom,
+		t.Amount.Dec(), t.Fee.Dec(), int64(t.TimeoutHeight), int64(t.TimeoutTimeMs), t.ClientID, nullString(t.ClientRef),
+		optInt(t.Source.Height), hashText(t.Source.TxHash), s.optTime(t.Source.Time), optAddr(t.Source.Relayer),
+		s.d.Time(t.CreatedAt)).Scan(&rowID)
+	if err == nil {
 		return t, true, nil
 	}
-	existing, _, err := scanTransfer(s.r.QueryRowContext(ctx, existingTransfer,
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, false, s.mapErr(err)
+	}
+	existing, _, err := scanTransfer(s.txQueryRow(ctx, tx, existingTransfer,
 		t.ID, t.Src, t.Dst, optInt(t.Seq), hashText(t.Source.TxHash), t.ClientID, nullString(t.ClientRef)))
 	if err != nil {
-		return nil, false, fmt.Errorf("create transfer %s: read the existing row: %w", t.ID, err)
+		return nil, false, fmt.Errorf("read the existing row: %w", err)
 	}
 	return existing, false, nil
 }
 
-// newRow is the row CreateTransfer writes for in.
+// newRow is the row CreateTransfers writes for in.
 func newRow(in *settlement.Transfer, now time.Time) *settlement.Transfer {
 	t := *in
 	t.ID = in.DeriveID()
@@ -248,11 +304,6 @@ func (s *Store) whyNoMatch(ctx context.Context, id settlement.TransferID, from, 
 	}
 	// In from and the tx matches: the receipt decides the other way.
 	return settlement.CheckTransition(cur.Status, cur.Receipt, to, ev)
-}
-
-// appendEvent writes t's event; see appendEvents.
-func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, t *settlement.Transfer) error {
-	return s.appendEvents(ctx, tx, []*settlement.Transfer{t})
 }
 
 // appendEvents writes one event per transfer with the next global seqs, in
