@@ -46,7 +46,9 @@ func (d *Deliverer) Deliver(ctx context.Context, height uint64, seqs []uint64) (
 	if len(pending) == 0 {
 		return res, nil
 	}
-	header, proofs, err := d.from.PacketProofs(ctx, d.toID, pending, height)
+	header, proofs, err := proveInChunks(ctx, pending, height, func(ctx context.Context, seqs []uint64, h uint64) (*attest.CertifiedHeader, []*attest.PacketProof, error) {
+		return d.from.PacketProofs(ctx, d.toID, seqs, h)
+	})
 	if err != nil {
 		return res, fmt.Errorf("packet proofs %s→%s at %d: %w", d.fromID, d.toID, height, err)
 	}
@@ -106,7 +108,9 @@ func (c *Confirmer) Confirm(ctx context.Context, height uint64, seqs []uint64) (
 	if len(pending) == 0 {
 		return res, nil
 	}
-	header, proofs, err := c.from.ReceiptProofs(ctx, c.toID, pending, height)
+	header, proofs, err := proveInChunks(ctx, pending, height, func(ctx context.Context, seqs []uint64, h uint64) (*attest.CertifiedHeader, []*attest.ReceiptProof, error) {
+		return c.from.ReceiptProofs(ctx, c.toID, seqs, h)
+	})
 	if err != nil {
 		return res, fmt.Errorf("receipt proofs %s→%s at %d: %w", c.toID, c.fromID, height, err)
 	}
@@ -128,6 +132,30 @@ func (c *Confirmer) Confirm(ctx context.Context, height uint64, seqs []uint64) (
 	build := func(b []attest.ReceiptProof) (string, []byte) { return xfer.NewAck(c.fromID, *header, b) }
 	seqOf := func(r attest.ReceiptProof) uint64 { return r.Seq }
 	return res, submitBatches(ctx, c.hop, receipts, seqOf, build, res)
+}
+
+// proofChunk is how many sequences one proof call asks for: a node's
+// default cap (rpc.DefaultMaxProofKeys).
+const proofChunk = rpc.DefaultMaxProofKeys
+
+// proveInChunks fetches the proofs of seqs in calls of at most proofChunk,
+// all against one certified header: the first call's (at height, or the
+// latest when height is 0).
+func proveInChunks[P any](ctx context.Context, seqs []uint64, height uint64,
+	fetch func(context.Context, []uint64, uint64) (*attest.CertifiedHeader, []*P, error)) (*attest.CertifiedHeader, []*P, error) {
+	var header *attest.CertifiedHeader
+	out := make([]*P, 0, len(seqs))
+	for start := 0; start < len(seqs); start += proofChunk {
+		h, ps, err := fetch(ctx, seqs[start:min(len(seqs), start+proofChunk)], height)
+		if err != nil {
+			return nil, nil, err
+		}
+		if header == nil {
+			header, height = h, h.Header.Height
+		}
+		out = append(out, ps...)
+	}
+	return header, out, nil
 }
 
 func newUpdateClient(chain string, header *attest.CertifiedHeader, next []attest.Validator) (string, []byte) {

@@ -83,7 +83,7 @@ func newHop(fromID, toID string, from, to Chain, sub *Submitter, batch BatchConf
 func submitBatches[T any](ctx context.Context, h *hop, entries []T, seqOf func(T) uint64, build func([]T) (string, []byte), res *Result) error {
 	for _, b := range cutBatches(entries, h.batch) {
 		typ, payload := build(b)
-		r, err := h.sub.Submit(ctx, typ, payload)
+		r, err := h.sub.submit(ctx, typ, payload, len(b))
 		if err != nil {
 			return fmt.Errorf("%s %s→%s at %d: %w", typ, h.fromID, h.toID, res.Height, err)
 		}

@@ -20,12 +20,26 @@ type Observation struct {
 	Header *attest.CertifiedHeader
 	// Sends are the packets this chain committed at Height, rebuilt from
 	// xfer.send events. Events do not carry the memo, so these are for
-	// routing only; the Deliverer forwards the proven packets instead.
-	Sends []attest.Packet
+	// routing and the record only; the Deliverer forwards the proven
+	// packets instead.
+	Sends []SendEvent
 	// Receipts are the receipts this chain wrote for packets from others.
 	Receipts []ReceiptEvent
 	// Acks are this chain's tasks resolved by a proven receipt.
 	Acks []AckEvent
+}
+
+// TxRef names the transaction that emitted an event and who signed it. It
+// is zero for an event of the block itself.
+type TxRef struct {
+	TxHash attest.Hash
+	Signer attest.Address
+}
+
+// SendEvent is one xfer.send event: a packet this chain committed.
+type SendEvent struct {
+	attest.Packet
+	TxRef
 }
 
 // ReceiptEvent is one xfer.recv event: the destination Dst (this chain)
@@ -35,6 +49,7 @@ type ReceiptEvent struct {
 	Seq      uint64
 	Status   string // xfer.StatusOK, StatusFailed or StatusTimeout
 	Code     uint32
+	TxRef
 }
 
 // AckEvent is one xfer.ack event: the source Src (this chain) resolved
@@ -45,6 +60,7 @@ type AckEvent struct {
 	Status   string // the receipt's status
 	Code     uint32
 	Outcome  string // "finished" or "refunded"
+	TxRef
 }
 
 // Empty reports whether the observation carries no xfer events.
@@ -82,29 +98,43 @@ func observe(chainID string, header *attest.CertifiedHeader, ev *chains.BlockEve
 		if r.Code != 0 {
 			continue
 		}
-		if err := o.add(r.Events); err != nil {
+		if err := o.add(r.Events, TxRef{TxHash: r.TxHash, Signer: attest.Address(r.Sender)}); err != nil {
 			return nil, fmt.Errorf("observe %s %d tx %s: %w", chainID, o.Height, r.TxHash, err)
 		}
 	}
-	if err := o.add(ev.Events); err != nil {
+	if err := o.add(ev.Events, TxRef{}); err != nil {
 		return nil, fmt.Errorf("observe %s %d block events: %w", chainID, o.Height, err)
 	}
 	return o, nil
 }
 
-func (o *Observation) add(evs []chains.Event) error {
+// ObserveReceipt is the observation of one included transaction alone,
+// as a stage worker sees its own recv or ack: its events at its height,
+// without a header. A failed transaction observes nothing.
+func ObserveReceipt(chainID string, r *chains.Receipt) (*Observation, error) {
+	o := &Observation{Chain: chainID, Height: r.Height}
+	if r.Code != 0 {
+		return o, nil
+	}
+	if err := o.add(r.Events, TxRef{TxHash: r.TxHash, Signer: attest.Address(r.Sender)}); err != nil {
+		return nil, fmt.Errorf("observe %s tx %s: %w", chainID, r.TxHash, err)
+	}
+	return o, nil
+}
+
+func (o *Observation) add(evs []chains.Event, ref TxRef) error {
 	for i := range evs {
 		e := attrs(evs[i])
 		switch evs[i].Type {
 		case xfer.EventSend:
-			o.Sends = append(o.Sends, e.packet())
+			o.Sends = append(o.Sends, SendEvent{Packet: e.packet(), TxRef: ref})
 		case xfer.EventRecv:
 			o.Receipts = append(o.Receipts, ReceiptEvent{Src: e.str(xfer.AttrSrc), Dst: e.str(xfer.AttrDst),
-				Seq: e.u64(xfer.AttrSeq), Status: e.str(xfer.AttrStatus), Code: uint32(e.u64(xfer.AttrCode))})
+				Seq: e.u64(xfer.AttrSeq), Status: e.str(xfer.AttrStatus), Code: uint32(e.u64(xfer.AttrCode)), TxRef: ref})
 		case xfer.EventAck:
 			o.Acks = append(o.Acks, AckEvent{Src: e.str(xfer.AttrSrc), Dst: e.str(xfer.AttrDst),
 				Seq: e.u64(xfer.AttrSeq), Status: e.str(xfer.AttrStatus), Code: uint32(e.u64(xfer.AttrCode)),
-				Outcome: e.str(xfer.AttrOutcome)})
+				Outcome: e.str(xfer.AttrOutcome), TxRef: ref})
 		default:
 			continue
 		}

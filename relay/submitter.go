@@ -110,6 +110,26 @@ type Submitter struct {
 	turn    atomic.Uint64
 
 	submitted, broadcasts, resyncs, mismatches atomic.Uint64
+	recorder                                   SubmitRecorder
+}
+
+// SentTx is one transaction a Submitter got admitted.
+type SentTx struct {
+	ChainID string
+	Type    string
+	TxHash  attest.Hash
+	Signer  attest.Address
+	Nonce   uint64
+	Entries int // packets or receipts carried; 0 for other transactions
+}
+
+// SubmitRecorder learns of every transaction a Submitter sends: once when
+// the chain admits it, and once when its fate is known (a receipt, or the
+// error that ended the wait). Calls come from the submitting goroutine, so
+// a slow recorder slows submission.
+type SubmitRecorder interface {
+	Sent(ctx context.Context, tx SentTx)
+	Outcome(ctx context.Context, tx SentTx, r *chains.Receipt, err error)
 }
 
 // signer is one key and its next nonce; mu serialises the key's broadcasts.
@@ -136,6 +156,9 @@ func NewSubmitter(cfg SubmitterConfig, chain Chain, keys []*ecdsa.PrivateKey, lo
 	return s, nil
 }
 
+// SetRecorder installs r; call it before the first Submit.
+func (s *Submitter) SetRecorder(r SubmitRecorder) { s.recorder = r }
+
 // ChainID is the chain this submitter signs for.
 func (s *Submitter) ChainID() string { return s.cfg.ChainID }
 
@@ -150,12 +173,25 @@ func (s *Submitter) Stats() SubmitStats {
 // receipt. A refusal is a *RejectedError; a transaction not seen within
 // InclusionTimeout is ErrNotIncluded.
 func (s *Submitter) Submit(ctx context.Context, typ string, payload []byte) (*chains.Receipt, error) {
+	return s.submit(ctx, typ, payload, 0)
+}
+
+// submit is Submit for a transaction carrying entries packets or receipts.
+func (s *Submitter) submit(ctx context.Context, typ string, payload []byte, entries int) (*chains.Receipt, error) {
 	sg := s.signers[int(s.turn.Add(1)-1)%len(s.signers)]
-	hash, err := s.broadcast(ctx, sg, typ, payload)
+	sent, err := s.broadcast(ctx, sg, typ, payload)
 	if err != nil {
 		return nil, err
 	}
+	sent.Entries = entries
+	if s.recorder != nil {
+		s.recorder.Sent(ctx, sent)
+	}
+	hash := sent.TxHash
 	r, err := s.wait(ctx, hash)
+	if s.recorder != nil {
+		s.recorder.Outcome(ctx, sent, r, err)
+	}
 	if err != nil {
 		// The outcome is unknown: read the nonce again before the next use.
 		sg.mu.Lock()
@@ -172,44 +208,44 @@ func (s *Submitter) Submit(ctx context.Context, typ string, payload []byte) (*ch
 }
 
 // broadcast admits the transaction, retrying transient failures.
-func (s *Submitter) broadcast(ctx context.Context, sg *signer, typ string, payload []byte) (attest.Hash, error) {
+func (s *Submitter) broadcast(ctx context.Context, sg *signer, typ string, payload []byte) (SentTx, error) {
 	for attempt := 0; ; attempt++ {
-		hash, err := s.broadcastOnce(ctx, sg, typ, payload)
+		sent, err := s.broadcastOnce(ctx, sg, typ, payload)
 		if err == nil {
-			return hash, nil
+			return sent, nil
 		}
 		if !transient(err) {
 			var re *rpc.Error
 			if errors.As(err, &re) {
-				return attest.Hash{}, &RejectedError{ChainID: s.cfg.ChainID, Type: typ, Code: uint32(re.Code), Name: re.Name,
+				return SentTx{}, &RejectedError{ChainID: s.cfg.ChainID, Type: typ, Code: uint32(re.Code), Name: re.Name,
 					Log: re.Msg, Admission: true}
 			}
-			return attest.Hash{}, fmt.Errorf("submit %s to %s: %w", typ, s.cfg.ChainID, err)
+			return SentTx{}, fmt.Errorf("submit %s to %s: %w", typ, s.cfg.ChainID, err)
 		}
 		if attempt+1 >= s.cfg.MaxAttempts {
-			return attest.Hash{}, fmt.Errorf("submit %s to %s after %d attempts: %w", typ, s.cfg.ChainID, attempt+1, err)
+			return SentTx{}, fmt.Errorf("submit %s to %s after %d attempts: %w", typ, s.cfg.ChainID, attempt+1, err)
 		}
 		s.log.Debug("broadcast retry", zap.String("type", typ), zap.Int("attempt", attempt+1), zap.Error(err))
 		if !sleepCtx(ctx, s.cfg.Backoff.Delay(attempt)) {
-			return attest.Hash{}, fmt.Errorf("submit %s to %s: %w", typ, s.cfg.ChainID, ctx.Err())
+			return SentTx{}, fmt.Errorf("submit %s to %s: %w", typ, s.cfg.ChainID, ctx.Err())
 		}
 	}
 }
 
-func (s *Submitter) broadcastOnce(ctx context.Context, sg *signer, typ string, payload []byte) (attest.Hash, error) {
+func (s *Submitter) broadcastOnce(ctx context.Context, sg *signer, typ string, payload []byte) (SentTx, error) {
 	sg.mu.Lock()
 	defer sg.mu.Unlock()
 	if !sg.synced {
 		acct, err := s.chain.Account(ctx, sg.addr)
 		if err != nil {
-			return attest.Hash{}, fmt.Errorf("read nonce of %s: %w", sg.addr, err)
+			return SentTx{}, fmt.Errorf("read nonce of %s: %w", sg.addr, err)
 		}
 		sg.nonce, sg.synced = acct.Nonce, true
 		s.resyncs.Add(1)
 	}
 	t := &tx.Tx{ChainID: s.cfg.ChainID, Nonce: sg.nonce, Type: typ, Payload: payload}
 	if err := t.Sign(s.cfg.GenesisHash, sg.key); err != nil {
-		return attest.Hash{}, fmt.Errorf("sign: %w", err)
+		return SentTx{}, fmt.Errorf("sign: %w", err)
 	}
 	s.broadcasts.Add(1)
 	hash, err := s.chain.SendRawTransaction(ctx, t.Encode())
@@ -222,10 +258,10 @@ func (s *Submitter) broadcastOnce(ctx context.Context, sg *signer, typ string, p
 			// A transport failure may hide an admission: never assume either way.
 			sg.synced = false
 		}
-		return attest.Hash{}, err
+		return SentTx{}, err
 	}
 	sg.nonce++
-	return hash, nil
+	return SentTx{ChainID: s.cfg.ChainID, Type: typ, TxHash: hash, Signer: sg.addr, Nonce: t.Nonce}, nil
 }
 
 // wait polls for the receipt until InclusionTimeout.

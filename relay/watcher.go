@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -82,6 +83,8 @@ type Watcher struct {
 	log       *zap.Logger
 	out       chan *Observation
 
+	latestSeen atomic.Uint64 // the highest height an endpoint reported
+
 	mu        sync.Mutex // guards cursor and confirmed
 	cursor    uint64
 	confirmed map[uint64]bool
@@ -107,22 +110,35 @@ func NewWatcher(cfg WatcherConfig, endpoints []Chain, store CursorStore, onMisbe
 }
 
 // Start reads the cursor and starts following the chain. Observations
-// begin at the height after the cursor.
+// begin at the height after the cursor; with no cursor stored, at
+// StartHeight or the chain's latest height, asked for in the background
+// until an endpoint answers.
 func (w *Watcher) Start(ctx context.Context) error {
 	cursor, err := w.store.Get(ctx, w.cfg.ChainID)
 	if err != nil {
 		return fmt.Errorf("watcher %s: read cursor: %w", w.cfg.ChainID, err)
-	}
-	if cursor == 0 {
-		if cursor, err = w.initialCursor(ctx); err != nil {
-			return err
-		}
 	}
 	w.cursor = cursor
 	ctx, w.cancel = context.WithCancel(ctx)
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
+		if cursor == 0 {
+			// A chain that is down when the relay starts only delays it.
+			for attempt := 0; ; attempt++ {
+				c, err := w.initialCursor(ctx)
+				if err == nil {
+					w.mu.Lock()
+					w.cursor, cursor = c, c
+					w.mu.Unlock()
+					break
+				}
+				w.log.Warn("finding the first height", zap.Error(err))
+				if !sleepCtx(ctx, w.cfg.Backoff.Delay(attempt)) {
+					return
+				}
+			}
+		}
 		w.run(ctx, cursor+1)
 	}()
 	return nil
@@ -145,6 +161,19 @@ func (w *Watcher) Cursor() uint64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.cursor
+}
+
+// Latest is the highest height of the chain the watcher has heard of, 0
+// before it first asked.
+func (w *Watcher) Latest() uint64 { return w.latestSeen.Load() }
+
+func (w *Watcher) sawHeight(h uint64) {
+	for {
+		cur := w.latestSeen.Load()
+		if h <= cur || w.latestSeen.CompareAndSwap(cur, h) {
+			return
+		}
+	}
 }
 
 // Confirm records that the observation at height is handled. The cursor
@@ -224,6 +253,7 @@ func (w *Watcher) follow(ctx context.Context, next *uint64) error {
 	for {
 		select {
 		case h := <-heads:
+			w.sawHeight(h.Certified.Header.Height)
 			if err := w.emitThrough(ctx, next, h.Certified.Header.Height, h.Certified); err != nil {
 				return err
 			}
@@ -288,6 +318,7 @@ func (w *Watcher) latest(ctx context.Context) (uint64, error) {
 	for _, ep := range w.endpoints {
 		st, err := ep.Status(ctx)
 		if err == nil {
+			w.sawHeight(st.LatestHeight)
 			return st.LatestHeight, nil
 		}
 		errs = append(errs, err)

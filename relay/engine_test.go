@@ -1,0 +1,281 @@
+package relay_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/causeway/causeway/chains"
+	"github.com/causeway/causeway/relay"
+	"github.com/causeway/causeway/relay/relaytest"
+	"github.com/causeway/causeway/settlement"
+	"github.com/causeway/causeway/settlement/queue"
+	"github.com/causeway/causeway/settlement/queue/memq"
+	redisq "github.com/causeway/causeway/settlement/queue/redis"
+	"github.com/causeway/causeway/settlement/store/postgres"
+	"github.com/causeway/causeway/settlement/store/postgres/pgtest"
+	"github.com/causeway/causeway/settlement/store/sqlite"
+)
+
+// Shape of the engine tests.
+const (
+	engineSettleWait = 4 * time.Minute
+	engineTTL        = 10 * time.Minute
+	redisURLEnv      = "CAUSEWAY_TEST_REDIS_URL"
+	defaultRedisURL  = "redis://127.0.0.1:6379/0"
+)
+
+// backends opens a store and a queue for one test.
+type backends func(t *testing.T) (settlement.Store, queue.Queue)
+
+// embedded is the devnet default: SQLite and the in-process queue.
+func embedded(t *testing.T) (settlement.Store, queue.Queue) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "relay.db")
+	_, err := sqlite.MigratePath(t.Context(), path)
+	require.NoError(t, err)
+	cfg := sqlite.DefaultConfig()
+	cfg.Path = path
+	s, err := sqlite.Open(t.Context(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	q, err := memq.New(memq.DefaultConfig())
+	require.NoError(t, err)
+	t.Cleanup(func() { q.Close() })
+	return s, q
+}
+
+// production is Postgres (a fresh schema) and Redis (a fresh key prefix).
+func production(t *testing.T) (settlement.Store, queue.Queue) {
+	t.Helper()
+	url := pgtest.SchemaURL(t)
+	_, err := postgres.Migrate(t.Context(), url)
+	require.NoError(t, err)
+	cfg := postgres.DefaultConfig()
+	cfg.URL = url
+	s, err := postgres.Open(t.Context(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s, redisQueue(t)
+}
+
+func redisQueue(t *testing.T) queue.Queue {
+	t.Helper()
+	url := os.Getenv(redisURLEnv)
+	if url == "" {
+		url = defaultRedisURL
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	cfg := redisq.DefaultConfig()
+	cfg.Prefix = "cwtest-engine-" + hex.EncodeToString(b[:])
+	q, err := redisq.Dial(t.Context(), url, cfg)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true and Redis at %s is unreachable: %v", url, err)
+		}
+		t.Skipf("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!!! SKIPPING: Redis at %s is unreachable: %v\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!", url, err)
+	}
+	t.Cleanup(func() { q.Close() })
+	return q
+}
+
+// testEngineConfig is quick to sweep and reclaim, so faults resolve in
+// test time.
+func testEngineConfig(consumer string) relay.EngineConfig {
+	cfg := relay.DefaultEngineConfig(consumer)
+	cfg.StageDeadline = 3 * time.Second
+	cfg.SweepInterval = time.Second
+	cfg.ReclaimIdle = 10 * time.Second
+	cfg.Retry = relay.Backoff{Min: 100 * time.Millisecond, Max: 2 * time.Second}
+	cfg.ReconcileInterval = 2 * time.Second
+	return cfg
+}
+
+// runningEngine is an engine running in the background until stopped.
+type runningEngine struct {
+	*relay.Engine
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startEngine(t *testing.T, pair *relaytest.Pair, relayer int, cfg relay.EngineConfig, s settlement.Store, q queue.Queue) *runningEngine {
+	t.Helper()
+	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)).Named(cfg.Consumer)
+	chs, err := pair.EngineChains(relayer, log)
+	require.NoError(t, err)
+	e, err := relay.NewEngine(cfg, chs, s, q, relay.NewMetrics(prometheus.NewRegistry()), log)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &runningEngine{Engine: e, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- e.Run(ctx) }()
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *runningEngine) stop() {
+	if r.cancel == nil {
+		return
+	}
+	r.cancel()
+	<-r.done
+	r.cancel = nil
+}
+
+func startTestPair(t *testing.T, edit func(string, *chains.Genesis)) *relaytest.Pair {
+	t.Helper()
+	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	opts := relaytest.PairOptions{Dir: t.TempDir(), Seed: 300, Logger: log}
+	if edit != nil {
+		opts.Edit = edit
+	}
+	p, err := relaytest.StartPair(t.Context(), opts)
+	require.NoError(t, err)
+	t.Cleanup(p.Stop)
+	return p
+}
+
+// sendBoth commits n transfers each way, to fresh receivers.
+func sendBoth(t *testing.T, p *relaytest.Pair, n int, ttl time.Duration) []relaytest.Sent {
+	t.Helper()
+	var sent []relaytest.Sent
+	for _, src := range p.Chains() {
+		s, err := p.Send(t.Context(), src, relaytest.FreshAddress(), n, 3, ttl)
+		require.NoError(t, err)
+		sent = append(sent, s...)
+	}
+	return sent
+}
+
+func settleAndCheck(t *testing.T, p *relaytest.Pair, s settlement.Store, sent []relaytest.Sent) *relaytest.Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), engineSettleWait)
+	defer cancel()
+	require.NoError(t, relaytest.WaitSettled(ctx, s, sent))
+	rep, err := p.Check(t.Context(), s, sent)
+	require.NoError(t, err)
+	return rep
+}
+
+// transfersEachWay is 500, so a run settles 1,000 transfers; the race
+// detector's slowdown gets a fifth of that.
+func transfersEachWay() int {
+	if raceEnabled {
+		return 100
+	}
+	return 500
+}
+
+// The relay engine settles transfers in both directions from debit to
+// confirmation, on the embedded store and queue and on Postgres and Redis.
+// Every transfer ends finished in the store and on its source chain, each
+// receiver holds exactly what it was sent, and conservation holds.
+func TestEngineSettlesBothDirections(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		open backends
+	}{{"embedded", embedded}, {"postgres_redis", production}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, q := tc.open(t)
+			pair := startTestPair(t, nil)
+			e := startEngine(t, pair, 0, testEngineConfig("relay-a"), s, q)
+			sent := sendBoth(t, pair, transfersEachWay(), engineTTL)
+			rep := settleAndCheck(t, pair, s, sent)
+			require.Equal(t, len(sent), rep.Finished)
+			require.Len(t, rep.Reconciliations, 2)
+
+			// Every stage left its record, and recv and ack went in batches.
+			tr, err := s.GetPacket(t.Context(), sent[0].Src, sent[0].Dst, sent[0].Seq)
+			require.NoError(t, err)
+			require.NotZero(t, tr.Source.Height)
+			require.NotZero(t, tr.Delivery.TxHash)
+			require.NotZero(t, tr.Confirm.TxHash)
+			require.Equal(t, settlement.ReceiptOK, tr.Receipt.Status)
+			subs, err := s.ListSubmissions(t.Context(), settlement.SubmissionFilter{Kind: settlement.KindRecv}, 10_000)
+			require.NoError(t, err)
+			require.NotEmpty(t, subs)
+			require.Less(t, len(subs), len(sent)/2, "recv transactions for %d packets", len(sent))
+			res := e.Reconcile(t.Context())
+			require.Len(t, res, 2)
+			for _, r := range res {
+				require.True(t, r.OK, "%+v", r)
+			}
+		})
+	}
+}
+
+// Two engines over one Postgres and Redis share the work: every transfer
+// settles once, and stopping one mid-load leaves the rest to the other.
+func TestEnginesShareWorkAndSurviveOneStopping(t *testing.T) {
+	t.Parallel()
+	s, q := production(t)
+	pair := startTestPair(t, nil)
+	a := startEngine(t, pair, 0, testEngineConfig("relay-a"), s, q)
+	startEngine(t, pair, 1, testEngineConfig("relay-b"), s, q)
+	sent := sendBoth(t, pair, 100, engineTTL)
+	a.stop()
+	sent = append(sent, sendBoth(t, pair, 50, engineTTL)...)
+	rep := settleAndCheck(t, pair, s, sent)
+	require.Equal(t, len(sent), rep.Finished)
+}
+
+// A destination that is down past a packet's deadline: once it is back,
+// the relay delivers the late packet, the destination writes a timeout
+// receipt, and the source refunds the sender, with nobody asking.
+func TestEngineRefundsWhenDestinationWasDownPastDeadline(t *testing.T) {
+	t.Parallel()
+	s, q := embedded(t)
+	pair := startTestPair(t, nil)
+	startEngine(t, pair, 0, testEngineConfig("relay-a"), s, q)
+
+	// Beta loses two of four validators: no quorum, and the relay's
+	// endpoints (validators 0 and 1) are gone.
+	for v := range 2 {
+		pair.Beta.Net.StopNode(v)
+	}
+	const ttl = 2 * time.Second
+	sent, err := pair.Send(t.Context(), pair.Alpha, relaytest.FreshAddress(), 5, 3, ttl)
+	require.NoError(t, err)
+	time.Sleep(2 * ttl)
+	for v := range 2 {
+		require.NoError(t, pair.Beta.Net.StartNode(v))
+	}
+	rep := settleAndCheck(t, pair, s, sent)
+	require.Equal(t, len(sent), rep.Refunded)
+	tr, err := s.GetPacket(t.Context(), sent[0].Src, sent[0].Dst, sent[0].Seq)
+	require.NoError(t, err)
+	require.Equal(t, settlement.StatusRefunded, tr.Status)
+	require.Equal(t, settlement.ReceiptTimeout, tr.Receipt.Status)
+}
+
+// A relay whose queue lost everything (a Redis flush, a restart of the
+// embedded queue) loses no transfer: the sweeper rebuilds the jobs from
+// the store.
+func TestEngineRebuildsLostQueue(t *testing.T) {
+	t.Parallel()
+	s, _ := embedded(t)
+	pair := startTestPair(t, nil)
+	q1, err := memq.New(memq.DefaultConfig())
+	require.NoError(t, err)
+	e := startEngine(t, pair, 0, testEngineConfig("relay-a"), s, q1)
+	sent := sendBoth(t, pair, 40, engineTTL)
+	e.stop()
+	require.NoError(t, q1.Close()) // everything queued is gone
+	q2, err := memq.New(memq.DefaultConfig())
+	require.NoError(t, err)
+	t.Cleanup(func() { q2.Close() })
+	sent = append(sent, sendBoth(t, pair, 10, engineTTL)...)
+	startEngine(t, pair, 0, testEngineConfig("relay-a"), s, q2)
+	rep := settleAndCheck(t, pair, s, sent)
+	require.Equal(t, len(sent), rep.Finished)
+}
