@@ -62,6 +62,7 @@ func newRootCmd() *cobra.Command {
 		newTxCmd(),
 		newQueryCmd(),
 		newMigrateCmd(),
+		newRelayCmd(),
 	}
 	root.AddCommand(more...)
 	return root
