@@ -214,8 +214,9 @@ func TestEngineSettlesBothDirections(t *testing.T) {
 	}
 }
 
-// Two engines over one Postgres and Redis share the work: every transfer
-// settles once, and stopping one mid-load leaves the rest to the other.
+// Two engines over one Postgres and Redis share the work: each packet's
+// recv and ack is carried by one of them, never both, and when one stops
+// mid-load the other finishes everything.
 func TestEnginesShareWorkAndSurviveOneStopping(t *testing.T) {
 	t.Parallel()
 	s, q := production(t)
@@ -223,10 +224,25 @@ func TestEnginesShareWorkAndSurviveOneStopping(t *testing.T) {
 	a := startEngine(t, pair, 0, testEngineConfig("relay-a"), s, q)
 	startEngine(t, pair, 1, testEngineConfig("relay-b"), s, q)
 	sent := sendBoth(t, pair, 100, engineTTL)
-	a.stop()
-	sent = append(sent, sendBoth(t, pair, 50, engineTTL)...)
 	rep := settleAndCheck(t, pair, s, sent)
 	require.Equal(t, len(sent), rep.Finished)
+	for _, kind := range []settlement.SubmissionKind{settlement.KindRecv, settlement.KindAck} {
+		subs, err := s.ListSubmissions(t.Context(), settlement.SubmissionFilter{Kind: kind, Status: settlement.SubmissionIncluded}, 10_000)
+		require.NoError(t, err)
+		carried := 0
+		signers := make(map[string]int)
+		for _, sub := range subs {
+			carried += sub.BatchSize
+			signers[sub.Signer.Hex()] += sub.BatchSize
+		}
+		require.Equal(t, len(sent), carried, "%s entries over %d transactions: each packet carried once", kind, len(subs))
+		t.Logf("%s: %d packets in %d transactions, by signer %v", kind, carried, len(subs), signers)
+	}
+
+	a.stop()
+	more := sendBoth(t, pair, 50, engineTTL)
+	rep = settleAndCheck(t, pair, s, append(sent, more...))
+	require.Equal(t, len(sent)+len(more), rep.Finished)
 }
 
 // A destination that is down past a packet's deadline: once it is back,
