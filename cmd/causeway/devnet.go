@@ -3,8 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/causeway/causeway/chains"
 	"github.com/causeway/causeway/node"
 	"github.com/causeway/causeway/node/localnet"
+	"github.com/causeway/causeway/relay"
 )
 
 // Devnet defaults: two chains, four validators each, fixed loopback ports so
@@ -21,9 +25,12 @@ const (
 	flagDevnetValidators = "validators"
 	flagDevnetAccounts   = "accounts"
 	flagFresh            = "fresh"
+	flagDevnetPostgres   = "postgres"
+	flagDevnetRedis      = "redis"
 	devnetBasePort       = 27000
 	devnetPortsPerChain  = 100 // chain k uses base+k*100: p2p +0.., rpc +50..
 	devnetRPCOffset      = 50
+	devnetAdminOffset    = 99 // relay admin listener: base+99
 	devnetSeed           = 7
 	devnetAccounts       = 4
 	devnetDir            = "devnet"
@@ -36,11 +43,13 @@ var devnetChains = []string{"alpha", "beta"}
 func newDevnetCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "devnet",
-		Short: "Run the whole system locally in one process (two 4-validator chains)",
+		Short: "Run the whole system locally in one process (two 4-validator chains and a relay)",
 		Long: "Starts chains alpha and beta, four validators each, talking over loopback TCP, with\n" +
-			"funded demo accounts and a JSON-RPC endpoint per validator. Data lives under\n" +
-			"HOME/devnet and survives a restart; --fresh starts over. Keys are derived from a\n" +
-			"fixed seed: a devnet is for development only.",
+			"funded demo accounts and a JSON-RPC endpoint per validator, and a relay that settles\n" +
+			"transfers between them. The relay keeps its state in an embedded SQLite file and\n" +
+			"in-process queues; --postgres and --redis switch it to real services. Data lives\n" +
+			"under HOME/devnet and survives a restart; --fresh starts over. Keys are derived\n" +
+			"from a fixed seed: a devnet is for development only.",
 		Args: cobra.NoArgs,
 		RunE: runDevnet,
 	}
@@ -49,6 +58,8 @@ func newDevnetCmd() *cobra.Command {
 	f.Int(flagDevnetValidators, 4, "validators per chain")
 	f.Int(flagDevnetAccounts, devnetAccounts, "funded demo accounts per chain")
 	f.Bool(flagFresh, false, "delete the devnet's data and start from genesis")
+	f.String(flagDevnetPostgres, "", "relay store: this Postgres URL instead of HOME/devnet/relay/relay.db")
+	f.String(flagDevnetRedis, "", "relay queues: this Redis URL (redis://host:port/db) instead of in-process queues")
 	return cmd
 }
 
@@ -76,7 +87,7 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 	for k, id := range devnetChains {
 		chainBase := base + k*devnetPortsPerChain
 		nets[k], err = localnet.New(localnet.Options{
-			ChainID: id, Validators: vals, Accounts: accounts, Seed: devnetSeed,
+			ChainID: id, Validators: vals, Accounts: accounts + 1, Seed: devnetSeed, // the last one signs for the relay
 			Dir: filepath.Join(dir, id), P2PPorts: portRange(chainBase, vals),
 			RPCPorts: portRange(chainBase+devnetRPCOffset, vals), Logger: log.Named(id),
 		})
@@ -87,7 +98,7 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 	if err := chains.LinkCounterparties(nets[0].Genesis, nets[1].Genesis); err != nil {
 		return err
 	}
-	if err := writeDevnetKeys(dir, nets); err != nil {
+	if err := writeDevnetKeys(dir, nets, accounts); err != nil {
 		return err
 	}
 	ctx := cmd.Context() // cancelled by the first Ctrl-C (see main)
@@ -97,16 +108,65 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 		}
 		defer ln.Stop()
 	}
-	printDevnet(cmd.OutOrStdout(), dir, nets)
-	<-ctx.Done()
+	rcfg, err := devnetRelayConfig(cmd, dir, nets, accounts, base)
+	if err != nil {
+		return err
+	}
+	svc, err := relay.Open(ctx, rcfg, log.Named("relay"))
+	if err != nil {
+		return fmt.Errorf("devnet relay: %w", err)
+	}
+	defer svc.Close()
+	relayDone := make(chan error, 1)
+	go func() { relayDone <- svc.Run(ctx) }()
+	printDevnet(cmd.OutOrStdout(), dir, nets, accounts, rcfg)
+	select {
+	case <-ctx.Done():
+		<-relayDone
+	case err := <-relayDone:
+		if err != nil && ctx.Err() == nil {
+			return fmt.Errorf("devnet relay stopped: %w", err)
+		}
+	}
 	fmt.Fprintln(cmd.OutOrStdout(), "devnet: shutting down")
 	return nil
+}
+
+// devnetRelayConfig is the relay devnet runs: every chain through its first
+// two validators, signed by each chain's last funded account, with the
+// embedded store and queues unless --postgres or --redis name real ones.
+func devnetRelayConfig(cmd *cobra.Command, dir string, nets []*localnet.Net, accounts, base int) (*relay.Config, error) {
+	store := "sqlite:" + filepath.Join(dir, "relay", "relay.db")
+	if u, _ := cmd.Flags().GetString(flagDevnetPostgres); u != "" {
+		store = u
+	}
+	queueURL := "memory:"
+	if u, _ := cmd.Flags().GetString(flagDevnetRedis); u != "" {
+		queueURL = u
+	}
+	var chs []relay.ChainConfig
+	for _, ln := range nets {
+		var eps []string
+		for v := range min(2, len(ln.Keys)) {
+			eps = append(eps, "ws://"+ln.Config(v).RPC.ListenAddr)
+		}
+		c := relay.NewChainConfig(ln.Genesis.ChainID, ln.Genesis.Hash(), eps, ln.Accounts[accounts])
+		c.Denoms = chains.DemoDenoms
+		chs = append(chs, c)
+	}
+	cfg := relay.NewConfig(store, queueURL, chs...)
+	cfg.Consumer = "devnet"
+	cfg.AdminListen = net.JoinHostPort(chains.DefaultTestnetHost, strconv.Itoa(base+devnetAdminOffset))
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("devnet relay: %w", err)
+	}
+	return cfg, nil
 }
 
 // writeDevnetKeys saves the demo accounts' keys as keystores under
 // DIR/accounts (once; the keys are the same on every start), so that
 // `causeway tx send` can sign with them.
-func writeDevnetKeys(dir string, nets []*localnet.Net) error {
+func writeDevnetKeys(dir string, nets []*localnet.Net, demo int) error {
 	accounts := filepath.Join(dir, "accounts")
 	pwFile := filepath.Join(accounts, "password.txt")
 	if _, err := os.Stat(pwFile); err != nil {
@@ -118,7 +178,7 @@ func writeDevnetKeys(dir string, nets []*localnet.Net) error {
 		}
 	}
 	for _, ln := range nets {
-		for i, k := range ln.Accounts {
+		for i, k := range ln.Accounts[:demo] {
 			path := devnetKeyFile(dir, ln.Genesis.ChainID, i)
 			if _, err := os.Stat(path); err == nil {
 				continue
@@ -135,6 +195,15 @@ func devnetKeyFile(dir, chainID string, i int) string {
 	return filepath.Join(dir, "accounts", fmt.Sprintf("%s-demo%d.json", chainID, i))
 }
 
+// redactURL hides a password in a service URL before it is printed.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}
+
 func portRange(first, n int) []int {
 	out := make([]int, n)
 	for i := range out {
@@ -143,7 +212,7 @@ func portRange(first, n int) []int {
 	return out
 }
 
-func printDevnet(w io.Writer, dir string, nets []*localnet.Net) {
+func printDevnet(w io.Writer, dir string, nets []*localnet.Net, accounts int, rcfg *relay.Config) {
 	fmt.Fprintf(w, "Causeway devnet — data in %s\n\n", dir)
 	for _, ln := range nets {
 		g := ln.Genesis
@@ -152,9 +221,10 @@ func printDevnet(w io.Writer, dir string, nets []*localnet.Net) {
 			fmt.Fprintf(w, "  validator v%d %s  rpc http://%s  ws://%s\n", i, attest.AddressOf(ln.Keys[i]).Hex(),
 				ln.Config(i).RPC.ListenAddr, ln.Config(i).RPC.ListenAddr)
 		}
-		for i, k := range ln.Accounts {
+		for i, k := range ln.Accounts[:accounts] {
 			fmt.Fprintf(w, "  demo account %d  %s  key %s\n", i, attest.AddressOf(k).Hex(), devnetKeyFile(dir, g.ChainID, i))
 		}
+		fmt.Fprintf(w, "  relayer        %s\n", attest.AddressOf(ln.Accounts[accounts]).Hex())
 		fmt.Fprintln(w)
 	}
 	a := nets[0]
@@ -164,8 +234,15 @@ func printDevnet(w io.Writer, dir string, nets []*localnet.Net) {
 		"    --password-file %s --to %s --amount 25 --denom USD\n",
 		a.Config(0).RPC.ListenAddr, devnetKeyFile(dir, a.Genesis.ChainID, 0),
 		filepath.Join(dir, "accounts", "password.txt"), attest.AddressOf(a.Accounts[1]).Hex())
-	fmt.Fprintf(w, "  curl -s -H 'Content-Type: application/json' \\\n"+
-		"    -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"cw_getAccount\",\"params\":[\"%s\",null]}' http://%s\n",
-		attest.AddressOf(a.Accounts[1]).Hex(), a.Config(0).RPC.ListenAddr)
+	b := nets[1]
+	pw := filepath.Join(dir, "accounts", "password.txt")
+	fmt.Fprintf(w, "  causeway tx transfer --rpc http://%s --key %s \\\n"+
+		"    --password-file %s --dst %s --to %s --amount 10 --denom USD --timeout 10m\n",
+		a.Config(0).RPC.ListenAddr, devnetKeyFile(dir, a.Genesis.ChainID, 0), pw, b.Genesis.ChainID,
+		attest.AddressOf(b.Accounts[0]).Hex())
+	fmt.Fprintf(w, "  causeway query task --rpc http://%s --dst %s --seq 1   # pending → finished\n\n",
+		a.Config(0).RPC.ListenAddr, b.Genesis.ChainID)
+	fmt.Fprintf(w, "Relay: store %s, queues %s\n", redactURL(rcfg.Store), redactURL(rcfg.Queue))
+	fmt.Fprintf(w, "  metrics http://%s/metrics  readiness http://%s/readyz\n\n", rcfg.AdminListen, rcfg.AdminListen)
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }
