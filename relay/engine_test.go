@@ -2,9 +2,6 @@ package relay_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -21,6 +18,7 @@ import (
 	"github.com/causeway/causeway/settlement/queue"
 	"github.com/causeway/causeway/settlement/queue/memq"
 	redisq "github.com/causeway/causeway/settlement/queue/redis"
+	"github.com/causeway/causeway/settlement/queue/redis/redistest"
 	"github.com/causeway/causeway/settlement/store/postgres"
 	"github.com/causeway/causeway/settlement/store/postgres/pgtest"
 	"github.com/causeway/causeway/settlement/store/sqlite"
@@ -30,8 +28,6 @@ import (
 const (
 	engineSettleWait = 4 * time.Minute
 	engineTTL        = 10 * time.Minute
-	redisURLEnv      = "CAUSEWAY_TEST_REDIS_URL"
-	defaultRedisURL  = "redis://127.0.0.1:6379/0"
 )
 
 // backends opens a store and a queue for one test.
@@ -70,21 +66,10 @@ func production(t *testing.T) (settlement.Store, queue.Queue) {
 
 func redisQueue(t *testing.T) queue.Queue {
 	t.Helper()
-	url := os.Getenv(redisURLEnv)
-	if url == "" {
-		url = defaultRedisURL
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
 	cfg := redisq.DefaultConfig()
-	cfg.Prefix = "cwtest-engine-" + hex.EncodeToString(b[:])
-	q, err := redisq.Dial(t.Context(), url, cfg)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and Redis at %s is unreachable: %v", url, err)
-		}
-		t.Skipf("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!!! SKIPPING: Redis at %s is unreachable: %v\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!", url, err)
-	}
+	cfg.Prefix = redistest.Prefix(t)
+	q, err := redisq.Dial(t.Context(), redistest.URL(t), cfg)
+	require.NoError(t, err)
 	t.Cleanup(func() { q.Close() })
 	return q
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/causeway/causeway/chains"
 	"github.com/causeway/causeway/settlement"
 	"github.com/causeway/causeway/settlement/backend"
+	"github.com/causeway/causeway/settlement/queue/redis/redistest"
 	"github.com/causeway/causeway/settlement/store/postgres/pgtest"
 )
 
@@ -205,17 +206,7 @@ func TestDevnetSettlesTransfersAcrossRestarts(t *testing.T) {
 func TestDevnetOnPostgresAndRedis(t *testing.T) {
 	t.Parallel()
 	pgURL := pgtest.SchemaURL(t)
-	redisURL := os.Getenv("CAUSEWAY_TEST_REDIS_URL")
-	if redisURL == "" {
-		redisURL = "redis://127.0.0.1:6379/0"
-	}
-	redisURL += "?prefix=cwtest-devnet-" + strconv.Itoa(os.Getpid())
-	if _, err := backend.OpenQueue(t.Context(), redisURL); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and Redis is unreachable: %v", err)
-		}
-		t.Skipf("\n!!! SKIPPING: Redis unreachable: %v", err)
-	}
+	redisURL := redistest.URL(t) + "?prefix=" + redistest.Prefix(t)
 	d := &devnetProc{t: t, bin: buildBinary(t), home: t.TempDir(), base: freeDevnetBase(t),
 		args: []string{"--postgres", pgURL, "--redis", redisURL}}
 	receiver := attest.Address{0xde, 0x0f}

@@ -2,12 +2,8 @@ package backend_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net"
-	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +12,7 @@ import (
 
 	"github.com/causeway/causeway/settlement/backend"
 	"github.com/causeway/causeway/settlement/queue"
+	"github.com/causeway/causeway/settlement/queue/redis/redistest"
 	"github.com/causeway/causeway/settlement/store/migrate"
 	"github.com/causeway/causeway/settlement/store/postgres/pgtest"
 )
@@ -23,11 +20,8 @@ import (
 // Test environment, as the Redis queue tests read it (make test exports the
 // URL through deploy/scripts/test-services.sh).
 const (
-	envRedisURL     = "CAUSEWAY_TEST_REDIS_URL"
-	defaultRedisURL = "redis://127.0.0.1:6379/0"
-	probeTimeout    = 2 * time.Second
-	cleanupTimeout  = 10 * time.Second
-	scanCount       = 1000
+	cleanupTimeout = 10 * time.Second
+	scanCount      = 1000
 )
 
 func TestOpenStoreSQLite(t *testing.T) {
@@ -184,41 +178,8 @@ func closedAddr(t *testing.T) string {
 	return addr
 }
 
-var redisProbe struct {
-	once sync.Once
-	url  string
-	err  error
-}
-
-// testRedisURL returns the test Redis, or ends the test: it fails under
-// CI=true (CI must not skip the Redis tier) and skips loudly elsewhere.
-func testRedisURL(t *testing.T) string {
-	t.Helper()
-	redisProbe.once.Do(func() {
-		redisProbe.url = os.Getenv(envRedisURL)
-		if redisProbe.url == "" {
-			redisProbe.url = defaultRedisURL
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
-		defer cancel()
-		c, err := goredis.ParseURL(redisProbe.url)
-		if err != nil {
-			redisProbe.err = err
-			return
-		}
-		client := goredis.NewClient(c)
-		defer client.Close()
-		redisProbe.err = client.Ping(ctx).Err()
-	})
-	if redisProbe.err != nil {
-		why := "Redis at " + redisProbe.url + " is unreachable (" + redisProbe.err.Error() + "); run `make services` or set " + envRedisURL
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and %s", why)
-		}
-		t.Skipf("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!!! SKIPPING REDIS TEST: %s\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!", why)
-	}
-	return redisProbe.url
-}
+// testRedisURL returns the test Redis, or ends the test.
+func testRedisURL(t *testing.T) string { return redistest.URL(t) }
 
 func redisClient(t *testing.T, url string) *goredis.Client {
 	t.Helper()
@@ -230,9 +191,4 @@ func redisClient(t *testing.T, url string) *goredis.Client {
 }
 
 // testPrefix is a fresh key prefix, so parallel tests never share keys.
-func testPrefix(t *testing.T) string {
-	var b [8]byte
-	_, err := rand.Read(b[:])
-	require.NoError(t, err)
-	return "cwtest-" + hex.EncodeToString(b[:])
-}
+func testPrefix(t *testing.T) string { return redistest.Prefix(t) }

@@ -2,11 +2,7 @@ package redis_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,63 +12,24 @@ import (
 	"github.com/causeway/causeway/settlement/queue"
 	"github.com/causeway/causeway/settlement/queue/queuetest"
 	redisq "github.com/causeway/causeway/settlement/queue/redis"
+	"github.com/causeway/causeway/settlement/queue/redis/redistest"
 )
 
 // Test environment. make test exports the URL (deploy/scripts/test-services.sh).
 const (
-	envRedisURL     = "CAUSEWAY_TEST_REDIS_URL"
-	defaultRedisURL = "redis://127.0.0.1:6379/0"
-	probeTimeout    = 2 * time.Second
-	cleanupTimeout  = 10 * time.Second
-	scanCount       = 1000 // keys per SCAN step when cleaning up
+	cleanupTimeout = 10 * time.Second
+	scanCount      = 1000 // keys per SCAN step when cleaning up
 )
-
-var probe struct {
-	once sync.Once
-	url  string
-	err  error
-}
 
 // testRedisURL returns the test Redis, or ends the test: it fails under
 // CI=true (CI must not skip the Redis tier) and skips loudly elsewhere.
-func testRedisURL(tb testing.TB) string {
-	tb.Helper()
-	probe.once.Do(func() {
-		probe.url = os.Getenv(envRedisURL)
-		if probe.url == "" {
-			probe.url = defaultRedisURL
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
-		defer cancel()
-		var q *redisq.Queue
-		if q, probe.err = redisq.Dial(ctx, probe.url, redisq.DefaultConfig()); probe.err == nil {
-			probe.err = q.Close()
-		}
-	})
-	if probe.err != nil {
-		unreachable(tb, "Redis at "+probe.url+" is unreachable ("+probe.err.Error()+
-			"); run `make services` or set "+envRedisURL)
-	}
-	return probe.url
-}
+func testRedisURL(tb testing.TB) string { return redistest.URL(tb) }
 
-// unreachable ends a test whose service is missing: a failure in CI, a loud
-// skip elsewhere.
-func unreachable(tb testing.TB, why string) {
-	tb.Helper()
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf("CI=true and %s", why)
-	}
-	tb.Skipf("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!!! SKIPPING REDIS TEST: %s\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!", why)
-}
+// unreachable ends a test whose service is missing.
+func unreachable(tb testing.TB, why string) { redistest.Unreachable(tb, why) }
 
 // testPrefix is a fresh key prefix, so parallel tests never share keys.
-func testPrefix(tb testing.TB) string {
-	var b [8]byte
-	_, err := rand.Read(b[:])
-	require.NoError(tb, err)
-	return "cwtest-" + hex.EncodeToString(b[:])
-}
+func testPrefix(tb testing.TB) string { return redistest.Prefix(tb) }
 
 // newQueue is the conformance factory: the test Redis, a fresh prefix,
 // default settings.
