@@ -237,9 +237,12 @@ func (e *Engine) applyTransitions(ctx context.Context, reqs []settlement.Transit
 			case errors.Is(r.Err, settlement.ErrNotFound):
 				missing = append(missing, start+i)
 			case errors.Is(r.Err, settlement.ErrConflict):
-				t, err := e.store.Get(ctx, req.ID)
-				if err != nil {
-					return nil, fmt.Errorf("read %s after a conflict: %w", req.ID, err)
+				t := r.Transfer
+				if t == nil {
+					var err error
+					if t, err = e.store.Get(ctx, req.ID); err != nil {
+						return nil, fmt.Errorf("read %s after a conflict: %w", req.ID, err)
+					}
 				}
 				if rank(t.Status) < rank(req.To) {
 					missing = append(missing, start+i)

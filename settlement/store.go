@@ -107,7 +107,9 @@ type TransitionRequest struct {
 }
 
 // TransitionResult is the outcome of one TransitionRequest: the transfer
-// after the transition, or why it was refused.
+// after the transition, or why it was refused. A request refused with
+// ErrConflict also carries the transfer as the store holds it, so the caller
+// can tell a transition already made from one not yet possible.
 type TransitionResult struct {
 	Transfer *Transfer
 	Err      error

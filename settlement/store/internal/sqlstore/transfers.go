@@ -214,7 +214,11 @@ func (s *Store) TransitionBatch(ctx context.Context, reqs []settlement.Transitio
 	}
 	for _, i := range missed {
 		r := reqs[i]
-		res[i].Err = fmt.Errorf("transition %s %s → %s: %w", r.ID, r.From, r.To, s.whyNoMatch(ctx, r.ID, r.From, r.To, r.Evidence))
+		cur, why := s.whyNoMatch(ctx, r.ID, r.From, r.To, r.Evidence)
+		if errors.Is(why, settlement.ErrConflict) {
+			res[i].Transfer = cur
+		}
+		res[i].Err = fmt.Errorf("transition %s %s → %s: %w", r.ID, r.From, r.To, why)
 	}
 	return res, nil
 }
@@ -291,19 +295,20 @@ func receiptsAllowing(to settlement.Status) string {
 }
 
 // whyNoMatch reads the row a compare-and-set missed and names the reason.
-func (s *Store) whyNoMatch(ctx context.Context, id settlement.TransferID, from, to settlement.Status, ev *settlement.Evidence) error {
+// It returns the row as read, nil when there is none.
+func (s *Store) whyNoMatch(ctx context.Context, id settlement.TransferID, from, to settlement.Status, ev *settlement.Evidence) (*settlement.Transfer, error) {
 	cur, err := s.Get(ctx, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch {
 	case cur.Status != from:
-		return fmt.Errorf("transfer is %s: %w", cur.Status, settlement.ErrConflict)
+		return cur, fmt.Errorf("transfer is %s: %w", cur.Status, settlement.ErrConflict)
 	case to == settlement.StatusSourceCommitted && cur.Source.TxHash != ev.TxHash:
-		return fmt.Errorf("included tx %s is not the submitted %s: %w", ev.TxHash.Hex(), cur.Source.TxHash.Hex(), settlement.ErrInvalid)
+		return cur, fmt.Errorf("included tx %s is not the submitted %s: %w", ev.TxHash.Hex(), cur.Source.TxHash.Hex(), settlement.ErrInvalid)
 	}
 	// In from and the tx matches: the receipt decides the other way.
-	return settlement.CheckTransition(cur.Status, cur.Receipt, to, ev)
+	return cur, settlement.CheckTransition(cur.Status, cur.Receipt, to, ev)
 }
 
 // appendEvents writes one event per transfer with the next global seqs, in
