@@ -187,7 +187,7 @@ func TestNewConfigWithKeys(t *testing.T) {
 // The example in deploy/ stays a valid configuration.
 func TestExampleConfig(t *testing.T) {
 	t.Parallel()
-	c, err := relay.ReadConfig(filepath.Join("..", "deploy", "examples", "relay.toml"), noEnv)
+	c, err := relay.ReadConfig(filepath.Join("..", "deploy", "config", "relay.example.toml"), noEnv)
 	require.NoError(t, err)
 	require.NoError(t, c.Validate())
 	require.Len(t, c.Chains, 2)

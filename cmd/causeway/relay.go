@@ -18,13 +18,13 @@ const (
 	flagRelayCheck  = "check"
 )
 
-var errRelayConfig = errors.New("relay: --" + flagRelayConfig + " FILE is required (see deploy/examples/relay.toml)")
+var errRelayConfig = errors.New("relay: --" + flagRelayConfig + " FILE is required (see deploy/config/relay.example.toml)")
 
 func newRelayCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "relay --config FILE [--check]",
 		Short: "Relay transfers between chains: watch, deliver, confirm, sweep, reconcile",
-		Long: "Reads the relay configuration (TOML; deploy/examples/relay.toml shows every key), decrypts\n" +
+		Long: "Reads the relay configuration (TOML; deploy/config/relay.example.toml shows every key), decrypts\n" +
 			"the signer keys, dials every chain endpoint and checks it serves the configured chain and\n" +
 			"genesis, checks each chain holds a light client of the others, opens the store (migrating\n" +
 			"it unless migrate = false) and the queue, then relays until interrupted. /metrics, /livez\n" +
