@@ -9,8 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/causeway/causeway/chains"
 	"github.com/causeway/causeway/node"
 	"github.com/causeway/causeway/node/localnet"
+	"github.com/causeway/causeway/relay/relaytest"
 )
 
 // Flags of `causeway bench chain`.
@@ -26,12 +28,22 @@ const (
 	flagBenchCPUProfile = "cpuprofile"
 )
 
+// Flags of `causeway bench e2e` besides the shared ones above.
+const (
+	flagBenchPostgres      = "postgres"
+	flagBenchRedis         = "redis"
+	flagBenchTransfers     = "transfers"
+	flagBenchLight         = "light"
+	flagBenchBlockInterval = "block-interval-ms"
+	flagBenchSenders       = "senders"
+)
+
 func newBenchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure throughput and latency",
 	}
-	cmd.AddCommand(newBenchChainCmd())
+	cmd.AddCommand(newBenchChainCmd(), newBenchE2ECmd())
 	return cmd
 }
 
@@ -116,5 +128,115 @@ func runBenchChain(cmd *cobra.Command, _ []string) error {
 	fmt.Fprintf(out, "cpu                   %.1f s (%s per tx, all validators)\n", res.CPUSeconds, res.CPUPerTx)
 	fmt.Fprintf(out, "peak rss              %.0f MiB\n", float64(res.PeakRSSBytes)/(1<<20))
 	fmt.Fprintf(out, "signature verify      %s per signature (baseline, same run)\n", res.SigVerifyBaseline)
+	return nil
+}
+
+func newBenchE2ECmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "e2e",
+		Short: "Two chains, a relay, a store and a queue in this process: settled transfers per second and latency",
+		Long: "Runs the devnet topology in one process (chains alpha and beta, four validators each over\n" +
+			"loopback TCP, one relay engine, a settlement store and a stage queue) and measures\n" +
+			"settlement end to end: a warm-up, latency at light load (one transfer at a time,\n" +
+			"broadcast to finished in the store), then throughput (transfers sent both ways as fast\n" +
+			"as the chains take them, until all are finished) with per-stage latency, CPU and peak\n" +
+			"RSS. It ends by checking the settlement invariants and fails if they do not hold.\n\n" +
+			"The store is embedded SQLite and the queue in-process unless --postgres and --redis name\n" +
+			"servers. The bench works in a Postgres schema of its own (cw_bench_<random>, dropped at\n" +
+			"the end) and under a fresh Redis key prefix (deleted at the end) unless the Redis URL\n" +
+			"sets ?prefix=.",
+		Args: cobra.NoArgs,
+		RunE: runBenchE2E,
+	}
+	f := cmd.Flags()
+	f.String(flagBenchPostgres, "", "settlement store on this Postgres (postgres://…); default embedded SQLite")
+	f.String(flagBenchRedis, "", "stage queue on this Redis (redis://…); default in-process")
+	f.Int(flagBenchTransfers, relaytest.DefaultE2ETransfers, "transfers in the throughput phase, half each way")
+	f.Duration(flagBenchDuration, 0, "send for this long in the throughput phase instead of --transfers")
+	f.Int(flagBenchLight, relaytest.DefaultE2ELightSamples, "transfers sent one at a time for light-load latency")
+	f.Uint64(flagBenchBlockInterval, chains.DefaultParams().BlockIntervalMs, "idle block interval of both chains, in ms")
+	f.Int(flagBenchSenders, relaytest.DefaultE2ESenders, "funded sending accounts per chain")
+	f.String(flagBenchTransport, localnet.TransportTCP, "validator transport: tcp (loopback) or mem")
+	f.Bool(flagBenchJSON, false, "print the result as JSON")
+	f.String(flagBenchCPUProfile, "", "write a CPU profile of the throughput phase to this file")
+	return cmd
+}
+
+func runBenchE2E(cmd *cobra.Command, _ []string) error {
+	f := cmd.Flags()
+	var o relaytest.E2EOptions
+	o.StoreURL, _ = f.GetString(flagBenchPostgres)
+	o.QueueURL, _ = f.GetString(flagBenchRedis)
+	o.Transfers, _ = f.GetInt(flagBenchTransfers)
+	o.Duration, _ = f.GetDuration(flagBenchDuration)
+	o.LightSamples, _ = f.GetInt(flagBenchLight)
+	o.BlockIntervalMs, _ = f.GetUint64(flagBenchBlockInterval)
+	o.Senders, _ = f.GetInt(flagBenchSenders)
+	o.Transport, _ = f.GetString(flagBenchTransport)
+	asJSON, _ := f.GetBool(flagBenchJSON)
+	dir, err := os.MkdirTemp("", "causeway-bench-e2e-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	o.Dir = dir
+	log, err := newLogger(cmd, node.LogConfig{Level: "warn", Format: node.LogFormatConsole})
+	if err != nil {
+		return err
+	}
+	defer log.Sync()
+	o.Logger = log
+	stderr := cmd.ErrOrStderr()
+	o.Progress = func(format string, args ...any) {
+		fmt.Fprintf(stderr, "bench: "+format+"\n", args...)
+	}
+	if path, _ := f.GetString(flagBenchCPUProfile); path != "" {
+		pf, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		o.CPUProfile = pf
+	}
+	res, err := relaytest.RunE2EBench(cmd.Context(), o) // ctx: cancelled by the first Ctrl-C (see main)
+	if err != nil {
+		return err
+	}
+	if err := printE2E(cmd, res, asJSON); err != nil {
+		return err
+	}
+	if !res.CheckOK {
+		return fmt.Errorf("settlement check failed: %s", res.CheckError)
+	}
+	return nil
+}
+
+func printE2E(cmd *cobra.Command, res *relaytest.E2EResult, asJSON bool) error {
+	out := cmd.OutOrStdout()
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+	lat := func(l relaytest.Latency) string { return "p50 " + ms(l.P50) + "  p99 " + ms(l.P99) }
+	fmt.Fprintf(out, "topology              2 chains × %d validators over %s, %d senders each, idle block %d ms\n",
+		res.Validators, res.Transport, res.Senders, res.BlockIntervalMs)
+	fmt.Fprintf(out, "store, queue          %s, %s\n", res.Store, res.Queue)
+	fmt.Fprintf(out, "light load            %s (%d transfers, broadcast → finished)\n", lat(res.LightLatency), res.LightSamples)
+	fmt.Fprintf(out, "settled               %d transfers in %.2f s (%d refunded); last debit at %.2f s\n",
+		res.Transfers, res.Seconds, res.Refunded, res.SendSeconds)
+	fmt.Fprintf(out, "throughput            %.0f settled transfers/s\n", res.TransfersPerSec)
+	fmt.Fprintf(out, "stage source          %s (broadcast → debit committed)\n", lat(res.Source))
+	fmt.Fprintf(out, "stage delivery        %s (debit → credit committed)\n", lat(res.Delivery))
+	fmt.Fprintf(out, "stage confirm         %s (credit → ack committed)\n", lat(res.Confirm))
+	fmt.Fprintf(out, "end to end            %s (broadcast → ack committed)\n", lat(res.EndToEnd))
+	fmt.Fprintf(out, "cpu                   %.1f s (%s per transfer, whole process)\n", res.CPUSeconds, res.CPUPerTransfer)
+	fmt.Fprintf(out, "peak rss              %.0f MiB\n", float64(res.PeakRSSBytes)/(1<<20))
+	check := "ok"
+	if !res.CheckOK {
+		check = "FAILED: " + res.CheckError
+	}
+	fmt.Fprintf(out, "check                 %s (%d transfers)\n", check, res.Checked)
 	return nil
 }

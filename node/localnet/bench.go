@@ -116,7 +116,7 @@ func RunChainBench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 		}
 		o.Progress("proposer stopped: next commit after %s", res.ProposerRecovery)
 	}
-	res.PeakRSSBytes = peakRSS()
+	res.PeakRSSBytes = PeakRSS()
 	return res, nil
 }
 
@@ -207,7 +207,7 @@ func (w *workload) lightLoad(ctx context.Context, samples int, res *BenchResult)
 		}
 		lat = append(lat, time.Since(start))
 	}
-	res.LightLatencyP50, res.LightLatencyP99 = percentile(lat, 50), percentile(lat, 99)
+	res.LightLatencyP50, res.LightLatencyP99 = Percentile(lat, 50), Percentile(lat, 99)
 	return nil
 }
 
@@ -282,7 +282,7 @@ func (w *workload) load(ctx context.Context, o BenchOptions, res *BenchResult) e
 			}
 			now := b.Time
 			if !measuring && now.After(warmEnd) {
-				measuring, start, cpuStart = true, now, cpuSeconds()
+				measuring, start, cpuStart = true, now, CPUSeconds()
 			}
 			mu.Lock()
 			for _, r := range b.Receipts {
@@ -305,11 +305,11 @@ func (w *workload) load(ctx context.Context, o BenchOptions, res *BenchResult) e
 			if measuring && now.Sub(start) >= o.Duration {
 				res.Seconds = now.Sub(start).Seconds()
 				res.TxPerSec = float64(res.Committed) / res.Seconds
-				res.CPUSeconds = cpuSeconds() - cpuStart
+				res.CPUSeconds = CPUSeconds() - cpuStart
 				if res.Committed > 0 {
 					res.CPUPerTx = time.Duration(res.CPUSeconds / float64(res.Committed) * float64(time.Second))
 				}
-				res.LoadLatencyP50, res.LoadLatencyP99 = percentile(lat, 50), percentile(lat, 99)
+				res.LoadLatencyP50, res.LoadLatencyP99 = Percentile(lat, 50), Percentile(lat, 99)
 				return nil
 			}
 		}
@@ -364,7 +364,8 @@ func (w *workload) killProposer(ctx context.Context, res *BenchResult) error {
 	}
 }
 
-func percentile(d []time.Duration, p int) time.Duration {
+// Percentile is the p-th percentile (nearest rank) of d; 0 when d is empty.
+func Percentile(d []time.Duration, p int) time.Duration {
 	if len(d) == 0 {
 		return 0
 	}
@@ -377,7 +378,8 @@ func percentile(d []time.Duration, p int) time.Duration {
 	return s[min(i, len(s)-1)]
 }
 
-func cpuSeconds() float64 {
+// CPUSeconds is the CPU time (user + system) this process has used so far.
+func CPUSeconds() float64 {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
@@ -385,7 +387,8 @@ func cpuSeconds() float64 {
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
-func peakRSS() int64 {
+// PeakRSS is the largest resident set size this process has had, in bytes.
+func PeakRSS() int64 {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

@@ -1,0 +1,165 @@
+package relaytest
+
+import (
+	"context"
+	"database/sql"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/causeway/causeway/node/localnet"
+	"github.com/causeway/causeway/settlement/backend"
+	"github.com/causeway/causeway/settlement/queue"
+	"github.com/causeway/causeway/settlement/store/postgres/pgtest"
+)
+
+// Shape of the small benchmark run.
+const (
+	testBenchTransfers = 100
+	testBenchLight     = 5
+	redisURLEnv        = "CAUSEWAY_TEST_REDIS_URL"
+	defaultRedisURL    = "redis://127.0.0.1:6379/0"
+)
+
+// A small end-to-end benchmark on the embedded store fills in every figure,
+// settles every transfer it sent and passes the invariant check. It asserts
+// completeness, never how fast.
+func TestRunE2EBenchEmbedded(t *testing.T) {
+	t.Parallel()
+	res, err := RunE2EBench(t.Context(), E2EOptions{Dir: t.TempDir(), Transfers: testBenchTransfers,
+		LightSamples: testBenchLight, Senders: 2, Transport: localnet.TransportMem,
+		Logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))})
+	require.NoError(t, err)
+	t.Logf("%+v", *res)
+	require.True(t, res.CheckOK, res.CheckError)
+	require.Equal(t, "sqlite", res.Store)
+	require.Equal(t, "memory", res.Queue)
+	require.Equal(t, testBenchTransfers, res.Transfers)
+	require.Equal(t, 2*e2eWarmupEachWay, res.Warmup)
+	require.Equal(t, res.Warmup+testBenchLight+testBenchTransfers, res.Checked)
+	require.Zero(t, res.Refunded)
+
+	require.Positive(t, res.Seconds)
+	require.Positive(t, res.SendSeconds)
+	require.Positive(t, res.TransfersPerSec)
+	require.Positive(t, res.CPUSeconds)
+	require.Positive(t, res.CPUPerTransfer)
+	require.Positive(t, res.PeakRSSBytes)
+	for name, l := range map[string]Latency{"light": res.LightLatency, "source": res.Source,
+		"delivery": res.Delivery, "confirm": res.Confirm, "end_to_end": res.EndToEnd} {
+		require.Positive(t, l.P50, name)
+		require.LessOrEqual(t, l.P50, l.P99, name)
+	}
+	require.Greater(t, res.EndToEnd.P50, res.Source.P50, "end to end includes the source stage")
+}
+
+// The bench's Postgres schema holds the migrated store while it runs and
+// is gone afterwards.
+func TestFreshSchemaIsDropped(t *testing.T) {
+	t.Parallel()
+	base := pgtest.SchemaURL(t) // skips or fails, by pgtest's rule, when Postgres is unreachable
+	u, drop, err := freshSchema(t.Context(), base)
+	require.NoError(t, err)
+	parsed, err := url.Parse(u)
+	require.NoError(t, err)
+	schema := parsed.Query().Get(searchPathParam)
+	require.True(t, strings.HasPrefix(schema, e2eSchemaPrefix), schema)
+
+	s, err := backend.OpenStore(t.Context(), u, backend.StoreOptions{Migrate: true})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	db, err := sql.Open("postgres", base)
+	require.NoError(t, err)
+	defer db.Close()
+	tables := func() int {
+		var n int
+		require.NoError(t, db.QueryRowContext(t.Context(),
+			`SELECT count(*) FROM information_schema.tables WHERE table_schema = $1`, schema).Scan(&n))
+		return n
+	}
+	require.Positive(t, tables(), "migrated into the bench schema")
+	require.NoError(t, drop())
+	var left int
+	require.NoError(t, db.QueryRowContext(t.Context(),
+		`SELECT count(*) FROM information_schema.schemata WHERE schema_name = $1`, schema).Scan(&left))
+	require.Zero(t, left)
+}
+
+// The bench's Redis key prefix is fresh unless the URL names one, and its
+// keys are deleted afterwards.
+func TestFreshPrefixIsDeleted(t *testing.T) {
+	t.Parallel()
+	base := os.Getenv(redisURLEnv)
+	if base == "" {
+		base = defaultRedisURL
+	}
+	requireRedis(t, base)
+
+	u, drop, err := freshPrefix(base)
+	require.NoError(t, err)
+	prefix := mustQuery(t, u).Get(redisPrefixParam)
+	require.True(t, strings.HasPrefix(prefix, e2eQueuePrefix), prefix)
+	q, err := backend.OpenQueue(t.Context(), u)
+	require.NoError(t, err)
+	_, err = q.Enqueue(t.Context(), "deliver/beta", queue.Job{Key: "alpha.beta.1", Stage: "delivery"})
+	require.NoError(t, err)
+	require.NoError(t, q.Close())
+
+	c := redisClient(t, base)
+	keys := func() []string {
+		k, err := c.Keys(t.Context(), "{"+prefix+":*").Result()
+		require.NoError(t, err)
+		return k
+	}
+	require.NotEmpty(t, keys())
+	require.NoError(t, drop())
+	require.Empty(t, keys())
+
+	nu, err := url.Parse(base)
+	require.NoError(t, err)
+	nq := nu.Query()
+	nq.Set(redisPrefixParam, "mine")
+	nu.RawQuery = nq.Encode()
+	named := nu.String()
+	same, _, err := freshPrefix(named)
+	require.NoError(t, err)
+	require.Equal(t, named, same, "a prefix the URL names is kept")
+}
+
+func mustQuery(t *testing.T, raw string) url.Values {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	return u.Query()
+}
+
+func redisClient(t *testing.T, raw string) *goredis.Client {
+	t.Helper()
+	opts, err := goredis.ParseURL(raw)
+	require.NoError(t, err)
+	c := goredis.NewClient(opts)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// requireRedis skips, loudly, when Redis is unreachable, and fails under
+// CI=true, as the other Redis tests do.
+func requireRedis(t *testing.T, raw string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), backend.PingTimeout)
+	defer cancel()
+	err := redisClient(t, raw).Ping(ctx).Err()
+	switch {
+	case err == nil:
+	case os.Getenv("CI") == "true":
+		t.Fatalf("CI=true and Redis at %s is unreachable: %v", raw, err)
+	default:
+		t.Skipf("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!!! SKIPPING: Redis at %s is unreachable: %v\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!", raw, err)
+	}
+}
