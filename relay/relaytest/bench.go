@@ -731,6 +731,7 @@ func (l *sentLog) snapshot() []Sent {
 // receipts, so it never waits for one.
 type loadWorker struct {
 	src, dst *Chain
+	genesis  attest.Hash // src's, hashed once
 	recv     attest.Address
 	typ      string
 	payload  []byte
@@ -754,7 +755,8 @@ func (b *e2eBench) newWorker(ctx context.Context, src *Chain, quota func() bool,
 	if err != nil {
 		return nil, err
 	}
-	w := &loadWorker{src: src, dst: b.p.Other(src), recv: FreshAddress(), quota: quota, log: log}
+	w := &loadWorker{src: src, dst: b.p.Other(src), genesis: src.GenesisHash(), recv: FreshAddress(), quota: quota,
+		log: log}
 	w.typ, w.payload = xfer.NewTransfer(xfer.Transfer{Dst: w.dst.ID, Receiver: w.recv, Denom: Denom,
 		Amount: uint256.NewInt(e2eAmount), RelayFee: uint256.NewInt(1),
 		TimeoutTimeMs: st.LatestTimeMs + uint64(e2eTTL.Milliseconds())})
@@ -807,7 +809,7 @@ func (w *loadWorker) refresh(ctx context.Context, accts []*loadAccount) error {
 // broadcast signs a's next transfer, sends it and logs it.
 func (w *loadWorker) broadcast(ctx context.Context, a *loadAccount) (Sent, error) {
 	t := &tx.Tx{ChainID: w.src.ID, Nonce: a.next, Type: w.typ, Payload: w.payload}
-	if err := t.Sign(w.src.GenesisHash(), a.key); err != nil {
+	if err := t.Sign(w.genesis, a.key); err != nil {
 		return Sent{}, err
 	}
 	at := time.Now()
