@@ -18,6 +18,7 @@ import (
 
 	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/chains"
+	"github.com/causeway/causeway/node/app"
 	"github.com/causeway/causeway/node/localnet"
 	"github.com/causeway/causeway/node/tx"
 	"github.com/causeway/causeway/node/xfer"
@@ -30,6 +31,10 @@ const Denom = "USD"
 
 // nonceWindow stays under the mempool's per-sender window (64).
 const nonceWindow = 60
+
+// reinclusionLookback is how many blocks before a nonce_too_low receipt
+// waitSeq searches for the first inclusion of the same transaction.
+const reinclusionLookback = 64
 
 // PairOptions shapes a pair of chains.
 type PairOptions struct {
@@ -46,9 +51,12 @@ type PairOptions struct {
 
 // Chain is one running chain of a pair.
 type Chain struct {
-	ID  string
+	ID string
+	// Net is the in-process chain; nil for a chain reached only over RPC
+	// (NewRemotePair).
 	Net *localnet.Net
-	// RPC is an HTTP client of validator 0.
+	// RPC is an HTTP client of validator 0 (of RemoteChain.RPC for a
+	// remote chain).
 	RPC *chains.Client
 	// Endpoints are WebSocket clients of validators 0 and 1.
 	Endpoints []relay.Chain
@@ -57,9 +65,11 @@ type Chain struct {
 	Senders  []*ecdsa.PrivateKey
 	Relayers []*ecdsa.PrivateKey
 
-	mu     sync.Mutex
-	nonces map[attest.Address]uint64
-	turn   int
+	mu         sync.Mutex
+	nonces     map[attest.Address]uint64
+	turn       int
+	genesis    attest.Hash // of a remote chain; Net's genesis otherwise
+	reincluded int         // transfers the chain included twice (see waitSeq)
 }
 
 // Pair is two linked chains, alpha and beta.
@@ -186,7 +196,12 @@ func (p *Pair) Other(c *Chain) *Chain {
 }
 
 // GenesisHash is the chain's genesis hash.
-func (c *Chain) GenesisHash() attest.Hash { return c.Net.Genesis.Hash() }
+func (c *Chain) GenesisHash() attest.Hash {
+	if c.Net == nil {
+		return c.genesis
+	}
+	return c.Net.Genesis.Hash()
+}
 
 // WaitHeight waits until the chain has committed height h.
 func (c *Chain) WaitHeight(ctx context.Context, h uint64) error {
@@ -312,10 +327,26 @@ func (c *Chain) resetNonces() {
 }
 
 // waitSeq waits for a transfer's receipt and returns its packet sequence.
+//
+// A node can include a transaction that an earlier block already committed
+// again (its mempool may admit a gossiped copy against the state before
+// that block); the copy fails for its used nonce, and the node then serves
+// the copy's receipt for the hash. Only the first inclusion counts, so a
+// nonce_too_low receipt is traded for an earlier successful one of the
+// same hash when there is one; ReincludedTxs counts these.
 func (c *Chain) waitSeq(ctx context.Context, h attest.Hash) (uint64, error) {
 	r, err := c.RPC.WaitReceipt(ctx, h)
 	if err != nil {
 		return 0, fmt.Errorf("%s: transfer %s: %w", c.ID, h, err)
+	}
+	if r.Code == uint32(app.CodeNonceTooLow) {
+		first, err := c.firstInclusion(ctx, h, r.Height)
+		if err != nil {
+			return 0, err
+		}
+		if first != nil {
+			r = first
+		}
 	}
 	if r.Code != 0 {
 		return 0, fmt.Errorf("%s: transfer %s rejected: code %d: %s", c.ID, h, r.Code, r.Log)
@@ -328,6 +359,35 @@ func (c *Chain) waitSeq(ctx context.Context, h attest.Hash) (uint64, error) {
 		return strconv.ParseUint(v, 10, 64)
 	}
 	return 0, errors.New(c.ID + ": transfer " + h.Hex() + " emitted no xfer.send")
+}
+
+// firstInclusion is the successful receipt of transaction h in one of the
+// reinclusionLookback blocks before height, or nil.
+func (c *Chain) firstInclusion(ctx context.Context, h attest.Hash, height uint64) (*chains.Receipt, error) {
+	for at := height - 1; at > 0 && at+reinclusionLookback >= height; at-- {
+		ev, err := c.RPC.BlockEvents(ctx, at)
+		if err != nil {
+			return nil, fmt.Errorf("%s: events of block %d: %w", c.ID, at, err)
+		}
+		for i := range ev.Receipts {
+			if r := &ev.Receipts[i]; r.TxHash == h && r.Code == 0 {
+				c.mu.Lock()
+				c.reincluded++
+				c.mu.Unlock()
+				return r, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// ReincludedTxs is how many of the transfers c's Sends waited for the chain
+// included a second time (see waitSeq): a node defect, counted so that a
+// caller can report it.
+func (c *Chain) ReincludedTxs() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reincluded
 }
 
 // Balance is addr's balance of denom on c (zero when none).
