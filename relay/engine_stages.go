@@ -247,6 +247,10 @@ func (e *Engine) applyTransitions(ctx context.Context, reqs []settlement.Transit
 				if rank(t.Status) < rank(req.To) {
 					missing = append(missing, start+i)
 				}
+			case !refusal(r.Err):
+				// A store that failed to answer (a restart, a lost
+				// connection) refused nothing: the whole batch is retried.
+				return nil, fmt.Errorf("store transition %s: %w", req.ID, r.Err)
 			default:
 				e.m.Failure("observe", "refused")
 				e.log.Error("the store refuses a transition the chain shows", zap.String("transfer", string(req.ID)),
@@ -258,6 +262,13 @@ func (e *Engine) applyTransitions(ctx context.Context, reqs []settlement.Transit
 		e.observeTransition(t)
 	}
 	return missing, e.enqueueNext(ctx, moved)
+}
+
+// refusal reports whether a transition's error is the store judging the
+// transition itself, as opposed to failing to answer.
+func refusal(err error) bool {
+	return errors.Is(err, settlement.ErrInvalidTransition) || errors.Is(err, settlement.ErrMissingEvidence) ||
+		errors.Is(err, settlement.ErrInvalid)
 }
 
 // rank orders statuses along the lifecycle; the three terminal ones tie.
