@@ -145,8 +145,19 @@ func (n *Node) commit(d *driverState, ex *executed, qc attest.QC) {
 	}
 	batch.PutStateNodes(nodes)
 	batch.PutBlock(cert)
+	indexed := make(map[attest.Hash]bool, len(blk.Txs))
 	for i, raw := range blk.Txs {
-		batch.PutTxIndex(attest.Keccak(raw), h, uint32(i))
+		// A transaction included again (a proposer replaying it; it fails
+		// with nonce_too_low) keeps the location of its first inclusion.
+		hash := attest.Keccak(raw)
+		if indexed[hash] {
+			continue
+		}
+		indexed[hash] = true
+		if _, _, err := n.store.TxLocation(hash); err == nil {
+			continue
+		}
+		batch.PutTxIndex(hash, h, uint32(i))
 	}
 	batch.PutReceipts(h, app.EncodeReceipts(ex.receipts))
 	batch.PutMeta(h, encodeRLP(&meta))

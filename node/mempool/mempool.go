@@ -25,7 +25,16 @@ type Mempool struct {
 	senders map[attest.Address]*sender
 	order   []*sender // first-arrival order; may hold dropped senders until compacted
 	bytes   int
+	// committed holds the hashes of the last RecentBlocks blocks' txs
+	// (committedRing, oldest first), so a transaction checked against a
+	// state read before its block committed cannot be admitted again.
+	committed     map[attest.Hash]struct{}
+	committedRing [][]attest.Hash
 }
+
+// RecentBlocks is how many blocks' transactions the pool remembers as
+// committed: far more than the lag between a state read and an insert.
+const RecentBlocks = 16
 
 // entry is one pending transaction.
 type entry struct {
@@ -52,13 +61,14 @@ func New(cfg Config, a *app.App, cache *app.SigCache) *Mempool {
 		cache = a.Cache()
 	}
 	return &Mempool{
-		cfg:     cfg.withDefaults(),
-		app:     a,
-		cache:   cache,
-		genesis: a.GenesisHash(),
-		notify:  make(chan struct{}, 1),
-		byHash:  make(map[attest.Hash]*entry),
-		senders: make(map[attest.Address]*sender),
+		cfg:       cfg.withDefaults(),
+		app:       a,
+		cache:     cache,
+		genesis:   a.GenesisHash(),
+		notify:    make(chan struct{}, 1),
+		byHash:    make(map[attest.Hash]*entry),
+		committed: make(map[attest.Hash]struct{}),
+		senders:   make(map[attest.Address]*sender),
 	}
 }
 
@@ -133,6 +143,9 @@ func (m *Mempool) precheck(hash attest.Hash, size int) error {
 	if _, ok := m.byHash[hash]; ok {
 		return app.Errorf(app.CodeDuplicate, "tx %s already pending", hash)
 	}
+	if _, ok := m.committed[hash]; ok {
+		return app.Errorf(app.CodeNonceTooLow, "tx %s is already committed", hash)
+	}
 	return m.fullLocked(size)
 }
 
@@ -177,6 +190,11 @@ func (m *Mempool) insert(e *entry, next uint64) error {
 func (m *Mempool) admitLocked(e *entry, s *sender, next uint64) error {
 	if _, ok := m.byHash[e.hash]; ok {
 		return app.Errorf(app.CodeDuplicate, "tx %s already pending", e.hash)
+	}
+	if _, ok := m.committed[e.hash]; ok {
+		// Add read the sender's nonce from a state older than the block
+		// that included this transaction.
+		return app.Errorf(app.CodeNonceTooLow, "tx %s is already committed", e.hash)
 	}
 	if e.nonce < next {
 		return app.Errorf(app.CodeNonceTooLow, "nonce %d already used, account %s is at %d", e.nonce, e.sender, next)

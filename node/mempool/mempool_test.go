@@ -193,6 +193,34 @@ func TestUpdateRemovesIncludedAndStale(t *testing.T) {
 	require.ErrorIs(t, err, app.ErrNonceTooLow, "the replaced tx cannot come back")
 }
 
+// A transaction checked against a state read before its block committed
+// (gossip admitted with a snapshot taken a moment earlier) is not admitted
+// again once the block has removed it, even with no other tx of its sender
+// pending.
+func TestCommittedTxNotReadmittedFromStaleState(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, mempool.DefaultConfig())
+	stale := apptest.NewMemState()
+	require.NoError(t, e.app.InitChain(stale, app.BlockInfo{ChainID: e.gen.ChainID, Genesis: e.gen.Hash()}))
+	stale.Commit()
+	a0 := e.send(1, 0, 1)
+	e.add(t, a0)
+	e.commit(t, 1, [][]byte{a0})
+	require.Zero(t, e.pool.Size())
+
+	_, err := e.pool.Add(a0, stale)
+	require.ErrorIs(t, err, app.ErrNonceTooLow)
+	require.Zero(t, e.pool.Size())
+
+	// Blocks later the pool forgets the hash; the state it is given then
+	// is current and refuses the nonce itself.
+	for h := uint64(2); h < 2+mempool.RecentBlocks; h++ {
+		e.commit(t, h, nil)
+	}
+	_, err = e.pool.Add(a0, e.st)
+	require.ErrorIs(t, err, app.ErrNonceTooLow)
+}
+
 func TestUpdateDropsSenderWhoseNonceCannotBeRead(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, mempool.DefaultConfig())

@@ -53,6 +53,7 @@ func (m *Mempool) Reap(maxTxs, maxBytes int) [][]byte {
 // the state after that block. A sender whose nonce cannot be read loses its
 // pending transactions rather than keep ones that may be stale.
 func (m *Mempool) Update(committed [][]byte, st app.KV) {
+	m.remember(committed)
 	touched := m.removeCommitted(committed)
 	nonces := make([]uint64, len(touched))
 	failed := make([]bool, len(touched))
@@ -126,6 +127,27 @@ func (m *Mempool) committedSender(raw []byte) (attest.Address, bool) {
 	}
 	addr, err := m.cache.Sender(m.genesis, t, hash)
 	return addr, err == nil
+}
+
+// remember records a committed block's transactions, forgetting the block
+// RecentBlocks before it.
+func (m *Mempool) remember(committed [][]byte) {
+	hashes := make([]attest.Hash, len(committed))
+	for i, raw := range committed {
+		hashes[i] = attest.Keccak(raw)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.committedRing) == RecentBlocks {
+		for _, h := range m.committedRing[0] {
+			delete(m.committed, h)
+		}
+		m.committedRing = m.committedRing[1:]
+	}
+	m.committedRing = append(m.committedRing, hashes)
+	for _, h := range hashes {
+		m.committed[h] = struct{}{}
+	}
 }
 
 func (m *Mempool) dropSenderLocked(s *sender) {
