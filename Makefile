@@ -65,9 +65,10 @@ fuzz: ## Run every Fuzz target in the repo for FUZZTIME each: make fuzz FUZZTIME
 		done; \
 	done
 
-bench: ## Go benchmarks (BENCH_TIME each), then `causeway bench chain` for BENCH_DURATION
+bench: ## Go benchmarks (BENCH_TIME each), `causeway bench chain` for BENCH_DURATION, a short `causeway bench e2e`
 	$(GO) test -run '^$$' -bench . -benchtime=$(strip $(BENCH_TIME)) ./...
 	$(GO) run ./cmd/causeway bench chain --duration $(strip $(BENCH_DURATION))
+	$(GO) run ./cmd/causeway bench e2e --transfers 1000 --light 20
 
 lint: ## gofmt check, go vet and staticcheck
 	@unformatted=$$(gofmt -l .); \
