@@ -161,6 +161,8 @@ type Engine struct {
 
 type engineChain struct {
 	EngineChain
+	// node reaches the chain through whichever endpoint answers.
+	node       Chain
 	watcher    *Watcher
 	deliverers map[string]*Deliverer // by source: packets from it to this chain
 	confirmers map[string]*Confirmer // by destination: its receipts acked here
@@ -188,7 +190,8 @@ func NewEngine(cfg EngineConfig, chs []EngineChain, store settlement.Store, q qu
 		if c.Watch.ChainID == "" {
 			c.Watch = DefaultWatcherConfig(c.ID)
 		}
-		ec := &engineChain{EngineChain: c, deliverers: make(map[string]*Deliverer), confirmers: make(map[string]*Confirmer)}
+		ec := &engineChain{EngineChain: c, node: Failover(c.Endpoints...), deliverers: make(map[string]*Deliverer),
+			confirmers: make(map[string]*Confirmer)}
 		w, err := NewWatcher(c.Watch, c.Endpoints, storeCursors{store}, e.onMisbehaviour, log)
 		if err != nil {
 			return nil, err
@@ -202,7 +205,7 @@ func NewEngine(cfg EngineConfig, chs []EngineChain, store settlement.Store, q qu
 	var routes []ReconcileRoute
 	for _, src := range e.ids {
 		s := e.chains[src]
-		if rc, ok := s.Endpoints[0].(ReconcileChain); ok {
+		if rc, ok := s.node.(ReconcileChain); ok {
 			rchains[src] = rc
 		}
 		for _, dst := range e.ids {
@@ -211,10 +214,10 @@ func NewEngine(cfg EngineConfig, chs []EngineChain, store settlement.Store, q qu
 			}
 			d := e.chains[dst]
 			var err error
-			if d.deliverers[src], err = NewDeliverer(src, dst, s.Endpoints[0], d.Endpoints[0], d.Submitter, cfg.Batch, log); err != nil {
+			if d.deliverers[src], err = NewDeliverer(src, dst, s.node, d.node, d.Submitter, cfg.Batch, log); err != nil {
 				return nil, err
 			}
-			if s.confirmers[dst], err = NewConfirmer(src, dst, s.Endpoints[0], d.Endpoints[0], s.Submitter, cfg.Batch, log); err != nil {
+			if s.confirmers[dst], err = NewConfirmer(src, dst, s.node, d.node, s.Submitter, cfg.Batch, log); err != nil {
 				return nil, err
 			}
 			if len(s.Denoms) > 0 {

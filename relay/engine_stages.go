@@ -596,7 +596,7 @@ func (e *Engine) sweepSubmitted(ctx context.Context, enteredBefore time.Time) {
 		if c == nil || e.chains[t.Dst] == nil {
 			continue
 		}
-		r, err := c.Endpoints[0].TransactionReceipt(ctx, t.Source.TxHash)
+		r, err := c.node.TransactionReceipt(ctx, t.Source.TxHash)
 		if err != nil || r == nil {
 			continue // not included (yet); the gateway owns resubmission
 		}

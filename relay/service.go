@@ -370,7 +370,7 @@ func (s *Service) wire(eps [][]*chains.Client, keys [][]*ecdsa.PrivateKey) error
 		}
 		scfg := DefaultSubmitterConfig(ch.ID, genesis)
 		scfg.InclusionTimeout = s.cfg.Engine.InclusionTimeout.Duration()
-		sub, err := NewSubmitter(scfg, ec.Endpoints[0], keys[i], s.log)
+		sub, err := NewSubmitter(scfg, Failover(ec.Endpoints...), keys[i], s.log)
 		if err != nil {
 			return fmt.Errorf("chains[%d]: %w", i, err)
 		}

@@ -220,7 +220,7 @@ func (c *Chain) WaitHeight(ctx context.Context, h uint64) error {
 
 // Submitter returns a submitter signing on c with its relayer account i.
 func (c *Chain) Submitter(i int, log *zap.Logger) (*relay.Submitter, error) {
-	return relay.NewSubmitter(relay.DefaultSubmitterConfig(c.ID, c.GenesisHash()), c.Endpoints[0],
+	return relay.NewSubmitter(relay.DefaultSubmitterConfig(c.ID, c.GenesisHash()), relay.Failover(c.Endpoints...),
 		[]*ecdsa.PrivateKey{c.Relayers[i]}, log)
 }
 
