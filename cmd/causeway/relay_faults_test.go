@@ -265,12 +265,6 @@ func (n *faultNet) run(t *testing.T, before func(*testing.T), fault func(*testin
 		after(t, sent)
 	}
 	t.Logf("%d transfers finished", len(sent))
-	for _, c := range n.pair.Chains() {
-		if k := c.ReincludedTxs(); k > 0 {
-			t.Logf("node defect, not the relay's: %s included %d load transfers a second time so far "+
-				"(the copy fails nonce_too_low; see relaytest's waitSeq)", c.ID, k)
-		}
-	}
 }
 
 // faultNet is the shared topology: two linked chains of four `causeway

@@ -18,7 +18,6 @@ import (
 
 	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/chains"
-	"github.com/causeway/causeway/node/app"
 	"github.com/causeway/causeway/node/localnet"
 	"github.com/causeway/causeway/node/tx"
 	"github.com/causeway/causeway/node/xfer"
@@ -31,10 +30,6 @@ const Denom = "USD"
 
 // nonceWindow stays under the mempool's per-sender window (64).
 const nonceWindow = 60
-
-// reinclusionLookback is how many blocks before a nonce_too_low receipt
-// waitSeq searches for the first inclusion of the same transaction.
-const reinclusionLookback = 64
 
 // PairOptions shapes a pair of chains.
 type PairOptions struct {
@@ -65,11 +60,10 @@ type Chain struct {
 	Senders  []*ecdsa.PrivateKey
 	Relayers []*ecdsa.PrivateKey
 
-	mu         sync.Mutex
-	nonces     map[attest.Address]uint64
-	turn       int
-	genesis    attest.Hash // of a remote chain; Net's genesis otherwise
-	reincluded int         // transfers the chain included twice (see waitSeq)
+	mu      sync.Mutex
+	nonces  map[attest.Address]uint64
+	turn    int
+	genesis attest.Hash // of a remote chain; Net's genesis otherwise
 }
 
 // Pair is two linked chains, alpha and beta.
@@ -327,26 +321,10 @@ func (c *Chain) resetNonces() {
 }
 
 // waitSeq waits for a transfer's receipt and returns its packet sequence.
-//
-// A node can include a transaction that an earlier block already committed
-// again (its mempool may admit a gossiped copy against the state before
-// that block); the copy fails for its used nonce, and the node then serves
-// the copy's receipt for the hash. Only the first inclusion counts, so a
-// nonce_too_low receipt is traded for an earlier successful one of the
-// same hash when there is one; ReincludedTxs counts these.
 func (c *Chain) waitSeq(ctx context.Context, h attest.Hash) (uint64, error) {
 	r, err := c.RPC.WaitReceipt(ctx, h)
 	if err != nil {
 		return 0, fmt.Errorf("%s: transfer %s: %w", c.ID, h, err)
-	}
-	if r.Code == uint32(app.CodeNonceTooLow) {
-		first, err := c.firstInclusion(ctx, h, r.Height)
-		if err != nil {
-			return 0, err
-		}
-		if first != nil {
-			r = first
-		}
 	}
 	if r.Code != 0 {
 		return 0, fmt.Errorf("%s: transfer %s rejected: code %d: %s", c.ID, h, r.Code, r.Log)
@@ -359,35 +337,6 @@ func (c *Chain) waitSeq(ctx context.Context, h attest.Hash) (uint64, error) {
 		return strconv.ParseUint(v, 10, 64)
 	}
 	return 0, errors.New(c.ID + ": transfer " + h.Hex() + " emitted no xfer.send")
-}
-
-// firstInclusion is the successful receipt of transaction h in one of the
-// reinclusionLookback blocks before height, or nil.
-func (c *Chain) firstInclusion(ctx context.Context, h attest.Hash, height uint64) (*chains.Receipt, error) {
-	for at := height - 1; at > 0 && at+reinclusionLookback >= height; at-- {
-		ev, err := c.RPC.BlockEvents(ctx, at)
-		if err != nil {
-			return nil, fmt.Errorf("%s: events of block %d: %w", c.ID, at, err)
-		}
-		for i := range ev.Receipts {
-			if r := &ev.Receipts[i]; r.TxHash == h && r.Code == 0 {
-				c.mu.Lock()
-				c.reincluded++
-				c.mu.Unlock()
-				return r, nil
-			}
-		}
-	}
-	return nil, nil
-}
-
-// ReincludedTxs is how many of the transfers c's Sends waited for the chain
-// included a second time (see waitSeq): a node defect, counted so that a
-// caller can report it.
-func (c *Chain) ReincludedTxs() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.reincluded
 }
 
 // Balance is addr's balance of denom on c (zero when none).
