@@ -3,11 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.uber.org/zap"
 
 	"github.com/causeway/causeway/chains"
 	"github.com/causeway/causeway/node"
@@ -78,22 +80,12 @@ func runBenchChain(cmd *cobra.Command, _ []string) error {
 	o.KillProposer, _ = f.GetBool(flagBenchKill)
 	o.LightSamples, _ = f.GetInt(flagBenchSamples)
 	asJSON, _ := f.GetBool(flagBenchJSON)
-	dir, err := os.MkdirTemp("", "causeway-bench-")
+	scratch, err := newBenchScratch(cmd, "causeway-bench-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	o.Dir = dir
-	log, err := newLogger(cmd, node.LogConfig{Level: "warn", Format: node.LogFormatConsole})
-	if err != nil {
-		return err
-	}
-	defer log.Sync()
-	o.Logger = log
-	stderr := cmd.ErrOrStderr()
-	o.Progress = func(format string, args ...any) {
-		fmt.Fprintf(stderr, "bench: "+format+"\n", args...)
-	}
+	defer scratch.close()
+	o.Dir, o.Logger, o.Progress = scratch.dir, scratch.log, scratch.progress
 	ctx := cmd.Context() // cancelled by the first Ctrl-C (see main)
 	if path, _ := f.GetString(flagBenchCPUProfile); path != "" {
 		pf, err := os.Create(path)
@@ -112,9 +104,7 @@ func runBenchChain(cmd *cobra.Command, _ []string) error {
 	}
 	out := cmd.OutOrStdout()
 	if asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return printJSON(out, res)
 	}
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 	fmt.Fprintf(out, "validators            %d over %s (shared signature cache: %v)\n", res.Validators, res.Transport, res.SharedSigCache)
@@ -174,22 +164,12 @@ func runBenchE2E(cmd *cobra.Command, _ []string) error {
 	o.Senders, _ = f.GetInt(flagBenchSenders)
 	o.Transport, _ = f.GetString(flagBenchTransport)
 	asJSON, _ := f.GetBool(flagBenchJSON)
-	dir, err := os.MkdirTemp("", "causeway-bench-e2e-")
+	scratch, err := newBenchScratch(cmd, "causeway-bench-e2e-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	o.Dir = dir
-	log, err := newLogger(cmd, node.LogConfig{Level: "warn", Format: node.LogFormatConsole})
-	if err != nil {
-		return err
-	}
-	defer log.Sync()
-	o.Logger = log
-	stderr := cmd.ErrOrStderr()
-	o.Progress = func(format string, args ...any) {
-		fmt.Fprintf(stderr, "bench: "+format+"\n", args...)
-	}
+	defer scratch.close()
+	o.Dir, o.Logger, o.Progress = scratch.dir, scratch.log, scratch.progress
 	if path, _ := f.GetString(flagBenchCPUProfile); path != "" {
 		pf, err := os.Create(path)
 		if err != nil {
@@ -214,9 +194,7 @@ func runBenchE2E(cmd *cobra.Command, _ []string) error {
 func printE2E(cmd *cobra.Command, res *relaytest.E2EResult, asJSON bool) error {
 	out := cmd.OutOrStdout()
 	if asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return printJSON(out, res)
 	}
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 	lat := func(l relaytest.Latency) string { return "p50 " + ms(l.P50) + "  p99 " + ms(l.P99) }
@@ -239,4 +217,40 @@ func printE2E(cmd *cobra.Command, res *relaytest.E2EResult, asJSON bool) error {
 	}
 	fmt.Fprintf(out, "check                 %s (%d transfers)\n", check, res.Checked)
 	return nil
+}
+
+// benchScratch is what every benchmark runs in: a temporary directory, a
+// quiet logger and progress lines on stderr.
+type benchScratch struct {
+	dir      string
+	log      *zap.Logger
+	progress func(format string, args ...any)
+}
+
+func newBenchScratch(cmd *cobra.Command, prefix string) (*benchScratch, error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, err
+	}
+	log, err := newLogger(cmd, node.LogConfig{Level: "warn", Format: node.LogFormatConsole})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	stderr := cmd.ErrOrStderr()
+	return &benchScratch{dir: dir, log: log, progress: func(format string, args ...any) {
+		fmt.Fprintf(stderr, "bench: "+format+"\n", args...)
+	}}, nil
+}
+
+func (b *benchScratch) close() {
+	_ = b.log.Sync()
+	os.RemoveAll(b.dir)
+}
+
+// printJSON writes a benchmark result as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
