@@ -648,7 +648,57 @@ func (e *Engine) Reconcile(ctx context.Context) []*settlement.Reconciliation {
 	for _, r := range res {
 		e.m.Reconciliation(r.Src, r.Dst, r.Denom, r.OK)
 	}
+	if _, err := e.AuditStore(ctx); err != nil && ctx.Err() == nil {
+		e.log.Warn("store audit", zap.Error(err))
+	}
 	return res
+}
+
+// auditSample is how many of the newest finished, and of the newest
+// refunded, transfers one store audit compares with the chains.
+const auditSample = 50
+
+// StoreAudit is what one AuditStore found.
+type StoreAudit struct {
+	Checked   int
+	Disagrees []string // "<id>: store says …, source task says …"
+}
+
+// AuditStore compares the newest ended transfers in the store with their
+// tasks on the source chain: the store may only show an ending the chain
+// shows. A disagreement is logged as an error and exported as a metric;
+// transfers of chains this engine does not relay are left out.
+func (e *Engine) AuditStore(ctx context.Context) (*StoreAudit, error) {
+	audit := &StoreAudit{}
+	for _, st := range []settlement.Status{settlement.StatusFinished, settlement.StatusRefunded} {
+		ts, _, err := e.store.List(ctx, settlement.ListFilter{Status: st}, "", auditSample)
+		if err != nil {
+			return audit, fmt.Errorf("list %s transfers: %w", st, err)
+		}
+		for _, t := range ts {
+			src := e.chains[t.Src]
+			if src == nil || e.chains[t.Dst] == nil {
+				continue
+			}
+			task, err := src.node.Task(ctx, t.Dst, t.Seq)
+			if err != nil {
+				return audit, fmt.Errorf("task of %s: %w", t.ID, err)
+			}
+			audit.Checked++
+			got := "none"
+			if task != nil {
+				got = task.Status
+			}
+			if got == string(t.Status) {
+				continue
+			}
+			audit.Disagrees = append(audit.Disagrees, fmt.Sprintf("%s: store says %s, source task says %s", t.ID, t.Status, got))
+			e.log.Error("the store shows an ending the chain does not", zap.String("transfer", string(t.ID)),
+				zap.String("store", string(t.Status)), zap.String("chain", got))
+		}
+	}
+	e.m.StoreAudit(audit.Checked-len(audit.Disagrees), len(audit.Disagrees))
+	return audit, nil
 }
 
 // metricsLoop samples queue depths and cursors every MetricsInterval.

@@ -199,6 +199,22 @@ func TestEngineSettlesBothDirections(t *testing.T) {
 			for _, r := range res {
 				require.True(t, r.OK, "%+v", r)
 			}
+
+			// The store audit agrees with the chains, and catches a row
+			// that shows an ending the chain does not (written behind the
+			// store's back: its transitions refuse to).
+			audit, err := e.AuditStore(t.Context())
+			require.NoError(t, err)
+			require.Positive(t, audit.Checked)
+			require.Empty(t, audit.Disagrees)
+			if lite, ok := s.(*sqlite.Store); ok {
+				_, err := lite.DB().ExecContext(t.Context(), `UPDATE transfers SET status = 'refunded', receipt_status = 'failed', receipt_code = 305 WHERE id = ?`, sent[0].ID())
+				require.NoError(t, err)
+				audit, err = e.AuditStore(t.Context())
+				require.NoError(t, err)
+				require.Len(t, audit.Disagrees, 1)
+				require.Contains(t, audit.Disagrees[0], sent[0].ID())
+			}
 		})
 	}
 }

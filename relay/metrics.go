@@ -41,6 +41,7 @@ type Metrics struct {
 	misbehaviour         *prometheus.CounterVec
 	swept                *prometheus.CounterVec
 	untracked            *prometheus.CounterVec
+	storeAudit           *prometheus.GaugeVec
 }
 
 // NewMetrics builds the relay collectors and registers them with reg. It
@@ -84,12 +85,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			"Transfers a sweep picked up again, by the stage they were stuck in.", "stage"),
 		untracked: counterVec("untracked_total",
 			"Chain events about transfers the store never saw, by chain.", "chain"),
+		storeAudit: gaugeVec("store_audit_transfers",
+			"Ended transfers the last store audit compared with their source chain, by result (agree, disagree).",
+			"result"),
 	}
 	reg.MustRegister(
 		m.queueDepth, m.stageSeconds, m.transitions, m.submissions, m.failures,
 		m.cursorHeight, m.chainHeight, m.cursorLag,
 		m.reconciliationOK, m.reconciliationBreaks, m.reconciliationRuns,
-		m.misbehaviour, m.swept, m.untracked,
+		m.misbehaviour, m.swept, m.untracked, m.storeAudit,
 	)
 	return m
 }
@@ -203,4 +207,14 @@ func gaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
 
 func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
 	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: metricsNamespace, Name: name, Help: help}, labels)
+}
+
+// StoreAudit records the last store audit: how many ended transfers agreed
+// with their source chain and how many did not.
+func (m *Metrics) StoreAudit(agree, disagree int) {
+	if m == nil {
+		return
+	}
+	m.storeAudit.WithLabelValues("agree").Set(float64(agree))
+	m.storeAudit.WithLabelValues("disagree").Set(float64(disagree))
 }
