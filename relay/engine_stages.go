@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -203,15 +206,11 @@ func (e *Engine) latest(ctx context.Context, id string) (uint64, error) {
 	if h := c.watcher.Latest(); h > 0 {
 		return h, nil
 	}
-	var errs []error
-	for _, ep := range c.Endpoints {
-		st, err := ep.Status(ctx)
-		if err == nil {
-			return st.LatestHeight, nil
-		}
-		errs = append(errs, err)
+	st, err := c.node.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("status of %s: %w: %w", id, errPrerequisite, err)
 	}
-	return 0, fmt.Errorf("status of %s: %w: %w", id, errPrerequisite, errors.Join(errs...))
+	return st.LatestHeight, nil
 }
 
 // applyTransitions applies reqs in batches and enqueues the next stage of
@@ -308,20 +307,24 @@ func (e *Engine) observeTransition(t *settlement.Transfer) {
 
 // enqueueNext enqueues the stage job of each transfer waiting on a relay.
 func (e *Engine) enqueueNext(ctx context.Context, ts []*settlement.Transfer) error {
-	jobs := make(map[string][]queue.Job)
-	for _, t := range ts {
-		stream, stage, ok := e.streamOf(t)
-		if !ok {
-			continue
+	_, err := queue.Rebuild(ctx, e.q, e.stageJobs(ts))
+	return err
+}
+
+// stageJobs yields the stream and job of each transfer of ts that waits on
+// a relay of this engine's chains.
+func (e *Engine) stageJobs(ts []*settlement.Transfer) iter.Seq2[string, queue.Job] {
+	return func(yield func(string, queue.Job) bool) {
+		for _, t := range ts {
+			stream, stage, ok := e.streamOf(t)
+			if !ok {
+				continue
+			}
+			if !yield(stream, queue.Job{Key: string(t.ID), Stage: string(stage), Attempt: t.Attempts.Of(stage)}) {
+				return
+			}
 		}
-		jobs[stream] = append(jobs[stream], queue.Job{Key: string(t.ID), Stage: string(stage), Attempt: t.Attempts.Of(stage)})
 	}
-	for _, stream := range sortedKeys(jobs) {
-		if _, err := e.q.Enqueue(ctx, stream, jobs[stream]...); err != nil {
-			return fmt.Errorf("enqueue %d jobs on %s: %w", len(jobs[stream]), stream, err)
-		}
-	}
-	return nil
 }
 
 // streamOf is the stream and stage of the job a transfer waits on, if a
@@ -417,7 +420,7 @@ func (e *Engine) groupJobs(ctx context.Context, ds []queue.Delivery, other func(
 // deliver carries the packets of the jobs to dst, one Deliver per source.
 func (e *Engine) deliver(ctx context.Context, dst *engineChain, ds []queue.Delivery) {
 	groups := e.groupJobs(ctx, ds, func(j packetJob) string { return j.src })
-	for _, src := range sortedKeys(groups) {
+	for _, src := range slices.Sorted(maps.Keys(groups)) {
 		jobs := groups[src]
 		if jobs[0].dst != dst.ID {
 			e.ack(ctx, deliveries(jobs))
@@ -432,7 +435,7 @@ func (e *Engine) deliver(ctx context.Context, dst *engineChain, ds []queue.Deliv
 // destination.
 func (e *Engine) confirm(ctx context.Context, src *engineChain, ds []queue.Delivery) {
 	groups := e.groupJobs(ctx, ds, func(j packetJob) string { return j.dst })
-	for _, dst := range sortedKeys(groups) {
+	for _, dst := range slices.Sorted(maps.Keys(groups)) {
 		jobs := groups[dst]
 		if jobs[0].src != src.ID {
 			e.ack(ctx, deliveries(jobs))
@@ -557,22 +560,9 @@ func (e *Engine) sweep(ctx context.Context, enteredBefore time.Time) {
 			e.log.Warn("sweep", zap.String("stage", string(stage)), zap.Error(err))
 			continue
 		}
-		jobs := make(map[string][]queue.Job)
-		for _, t := range ts {
-			if stream, st, ok := e.streamOf(t); ok {
-				jobs[stream] = append(jobs[stream], queue.Job{Key: string(t.ID), Stage: string(st), Attempt: t.Attempts.Of(st)})
-			}
-		}
-		added := 0
-		for _, stream := range sortedKeys(jobs) {
-			for start := 0; start < len(jobs[stream]); start += queue.RebuildBatch {
-				n, err := e.q.Enqueue(ctx, stream, jobs[stream][start:min(len(jobs[stream]), start+queue.RebuildBatch)]...)
-				added += n
-				if err != nil {
-					e.log.Warn("sweep enqueue", zap.String("stream", stream), zap.Error(err))
-					break
-				}
-			}
+		added, err := queue.Rebuild(ctx, e.q, e.stageJobs(ts))
+		if err != nil {
+			e.log.Warn("sweep enqueue", zap.String("stage", string(stage)), zap.Error(err))
 		}
 		e.m.Swept(string(stage), added)
 		if added > 0 {

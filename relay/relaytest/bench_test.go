@@ -1,10 +1,8 @@
 package relaytest
 
 import (
-	"context"
 	"database/sql"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/causeway/causeway/node/localnet"
 	"github.com/causeway/causeway/settlement/backend"
 	"github.com/causeway/causeway/settlement/queue"
+	"github.com/causeway/causeway/settlement/queue/redis/redistest"
 	"github.com/causeway/causeway/settlement/store/postgres/pgtest"
 )
 
@@ -23,8 +22,6 @@ import (
 const (
 	testBenchTransfers = 100
 	testBenchLight     = 5
-	redisURLEnv        = "CAUSEWAY_TEST_REDIS_URL"
-	defaultRedisURL    = "redis://127.0.0.1:6379/0"
 )
 
 // A small end-to-end benchmark on the embedded store fills in every figure,
@@ -95,11 +92,7 @@ func TestFreshSchemaIsDropped(t *testing.T) {
 // keys are deleted afterwards.
 func TestFreshPrefixIsDeleted(t *testing.T) {
 	t.Parallel()
-	base := os.Getenv(redisURLEnv)
-	if base == "" {
-		base = defaultRedisURL
-	}
-	requireRedis(t, base)
+	base := redistest.URL(t)
 
 	u, drop, err := freshPrefix(base)
 	require.NoError(t, err)
@@ -146,20 +139,4 @@ func redisClient(t *testing.T, raw string) *goredis.Client {
 	c := goredis.NewClient(opts)
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-// requireRedis skips, loudly, when Redis is unreachable, and fails under
-// CI=true, as the other Redis tests do.
-func requireRedis(t *testing.T, raw string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), backend.PingTimeout)
-	defer cancel()
-	err := redisClient(t, raw).Ping(ctx).Err()
-	switch {
-	case err == nil:
-	case os.Getenv("CI") == "true":
-		t.Fatalf("CI=true and Redis at %s is unreachable: %v", raw, err)
-	default:
-		t.Skipf("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!!! SKIPPING: Redis at %s is unreachable: %v\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!", raw, err)
-	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/causeway/causeway/node/tx"
 	"github.com/causeway/causeway/node/xfer"
 	"github.com/causeway/causeway/relay"
+	"github.com/causeway/causeway/settlement"
 )
 
 // Denom is the native denomination every chain of a pair funds its accounts
@@ -246,7 +247,7 @@ type Sent struct {
 }
 
 // ID is the transfer's settlement id.
-func (s Sent) ID() string { return s.Src + "." + s.Dst + "." + strconv.FormatUint(s.Seq, 10) }
+func (s Sent) ID() string { return string(settlement.PacketTransferID(s.Src, s.Dst, s.Seq)) }
 
 // Send commits n transfers of amount from src to the other chain, spread
 // over src's senders, to receiver, each expiring ttl after src's latest
