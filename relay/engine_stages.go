@@ -320,7 +320,10 @@ func (e *Engine) stageJobs(ts []*settlement.Transfer) iter.Seq2[string, queue.Jo
 			if !ok {
 				continue
 			}
-			if !yield(stream, queue.Job{Key: string(t.ID), Stage: string(stage), Attempt: t.Attempts.Of(stage)}) {
+			// Keyed by packet: a transfer the gateway created keeps the id of
+			// its source transaction, which names no sequence.
+			key := settlement.PacketTransferID(t.Src, t.Dst, t.Seq)
+			if !yield(stream, queue.Job{Key: string(key), Stage: string(stage), Attempt: t.Attempts.Of(stage)}) {
 				return
 			}
 		}

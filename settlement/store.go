@@ -10,6 +10,8 @@ import (
 // Store is the system of record. Every method is safe for concurrent use by
 // many goroutines and many processes sharing one database.
 type Store interface {
+	GatewayStore
+
 	// CreateTransfer inserts t (see ValidateNew) with its first event and
 	// returns the stored row. It is idempotent: when a transfer with the
 	// same packet key, source transaction or client reference exists, that
@@ -40,7 +42,11 @@ type Store interface {
 	// take their event seqs, in transfer id order (items on one transfer in
 	// request order); results are in request order. At most MaxBatch items.
 	TransitionBatch(ctx context.Context, reqs []TransitionRequest) ([]TransitionResult, error)
-	// Get returns one transfer or ErrNotFound.
+	// Get returns one transfer or ErrNotFound. Get, Transition,
+	// TransitionBatch and RecordAttempt find a transfer by its id or, given
+	// a packet id (src.dst.seq), by its packet key: a transfer created in
+	// submitted keeps the id of its source transaction after the source
+	// assigns its sequence, and is also found under its packet id.
 	Get(ctx context.Context, id TransferID) (*Transfer, error)
 	// GetPacket returns the transfer of packet seq on route src→dst.
 	GetPacket(ctx context.Context, src, dst string, seq uint64) (*Transfer, error)

@@ -15,9 +15,10 @@ func TestMigrateSQLite(t *testing.T) {
 	r := causeway(t, "migrate", "--sqlite", path)
 	requireOK(t, r)
 	require.Contains(t, r.stdout, "applied 0001_settlement")
+	require.Contains(t, r.stdout, "applied 0002_gateway")
 	r = causeway(t, "migrate", "--sqlite", path)
 	requireOK(t, r)
-	require.Contains(t, r.stdout, "up to date at 0001_settlement")
+	require.Contains(t, r.stdout, "up to date at 0002_gateway")
 }
 
 func TestMigratePostgres(t *testing.T) {

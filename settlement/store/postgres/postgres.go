@@ -164,7 +164,8 @@ func connect(ctx context.Context, cfg Config) (*sql.DB, error) {
 		return nil, fmt.Errorf("postgres: parse url: %w", err)
 	}
 	// One round trip per parameterised query instead of two (prepare, then
-	// execute). The store never passes []byte, the only type it changes.
+	// execute). It changes only []byte, which the store passes to BYTEA
+	// columns alone, where binary is their native encoding.
 	pcfg.BinaryParameters = true
 	connector, err := pq.NewConnectorConfig(pcfg)
 	if err != nil {

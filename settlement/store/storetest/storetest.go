@@ -6,7 +6,8 @@
 // exactly one of many concurrent writers wins, refusal of transitions the
 // chains do not back, an outbox whose seq is gap-free in commit order and
 // written only with its transition, stable pagination, stuck queries,
-// monotonic cursors and exact money.
+// monotonic cursors, exact money, and the gateway's records: API keys and
+// idempotency records that exactly one of many callers creates or claims.
 package storetest
 
 import (
@@ -57,6 +58,7 @@ func Run(t *testing.T, newStore func(t *testing.T) settlement.Store) {
 		{"LifecycleFinished", testLifecycleFinished},
 		{"LifecycleRefunded", testLifecycleRefunded},
 		{"LifecycleRejected", testLifecycleRejected},
+		{"SubmittedByPacketID", testSubmittedByPacketID},
 		{"TransitionConflict", testTransitionConflict},
 		{"TransitionConcurrent", testTransitionConcurrent},
 		{"TransitionRefusesMissingEvidence", testTransitionRefusesMissingEvidence},
@@ -75,6 +77,19 @@ func Run(t *testing.T, newStore func(t *testing.T) settlement.Store) {
 		{"MoneyRoundTrip", testMoneyRoundTrip},
 		{"Submissions", testSubmissions},
 		{"Reconciliation", testReconciliation},
+		{"APIKeys", testAPIKeys},
+		{"BeginRequest", testBeginRequest},
+		{"BeginRequestClaim", testBeginRequestClaim},
+		{"BeginRequestConcurrent", testBeginRequestConcurrent},
+		{"UpdateRequest", testUpdateRequest},
+		{"DeleteRequest", testDeleteRequest},
+		{"PurgeRequests", testPurgeRequests},
+		{"GetRequest", testGetRequest},
+		{"AbandonedRequests", testAbandonedRequests},
+		{"SchemaRefusesIncompleteRequests", testSchemaRefusesIncompleteRequests},
+		{"LastEventSeq", testLastEventSeq},
+		{"LatestReconciliations", testLatestReconciliations},
+		{"RelayerStats", testRelayerStats},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

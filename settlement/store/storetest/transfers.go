@@ -144,6 +144,40 @@ func testLifecycleFinished(t *testing.T, s settlement.Store) {
 		settlement.StatusDelivered, settlement.StatusFinished}, statuses)
 }
 
+// testSubmittedByPacketID: a transfer created in submitted keeps the id of
+// its source transaction, and once its sequence is known the relay, which
+// sees packets, reaches it by its packet id too.
+func testSubmittedByPacketID(t *testing.T, s settlement.Store) {
+	sub := create(t, s, submitted(1, "ex", "r1"))
+	_, err := s.Transition(t.Context(), sub.ID, settlement.StatusSubmitted, settlement.StatusSourceCommitted,
+		commitEv(6, sub.Source.TxHash))
+	require.NoError(t, err)
+	packet := settlement.PacketTransferID("alpha", "beta", 6)
+
+	got := get(t, s, packet)
+	require.Equal(t, sub.ID, got.ID, "found under its packet id, named by its own")
+	n, err := s.RecordAttempt(t.Context(), packet, settlement.StageDelivery, "busy")
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	d, err := s.Transition(t.Context(), packet, settlement.StatusSourceCommitted, settlement.StatusDelivered,
+		deliverEv(6, settlement.ReceiptOK, 0))
+	require.NoError(t, err)
+	require.Equal(t, sub.ID, d.ID)
+	res, err := s.TransitionBatch(t.Context(), []settlement.TransitionRequest{{ID: packet, From: settlement.StatusDelivered,
+		To: settlement.StatusFinished, Evidence: confirmEv(6)}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	require.Equal(t, settlement.StatusFinished, get(t, s, sub.ID).Status)
+	require.Len(t, allEvents(t, s, settlement.EventFilter{TransferID: sub.ID}), 4, "every event under its own id")
+
+	_, err = s.Transition(t.Context(), packet, settlement.StatusDelivered, settlement.StatusFinished, confirmEv(6))
+	require.ErrorIs(t, err, settlement.ErrConflict)
+	_, err = s.Get(t.Context(), settlement.PacketTransferID("alpha", "beta", 7))
+	require.ErrorIs(t, err, settlement.ErrNotFound)
+	_, err = s.RecordAttempt(t.Context(), settlement.PacketTransferID("beta", "alpha", 6), settlement.StageDelivery, "")
+	require.ErrorIs(t, err, settlement.ErrNotFound)
+}
+
 func testLifecycleRefunded(t *testing.T, s settlement.Store) {
 	for _, r := range []settlement.Receipt{
 		{Status: settlement.ReceiptTimeout},

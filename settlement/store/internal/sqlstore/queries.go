@@ -97,9 +97,11 @@ func (s *Store) RecordAttempt(ctx context.Context, id settlement.TransferID, sta
 	}
 	col := string(stage) + "_attempts" // stage is one of the settlement constants
 	var n int
+	var q setter
+	q.args = append(q.args, errMsg, s.d.Time(s.clock()))
+	where := q.idMatch(id) + " AND " + q.arg("status", string(status))
 	err := s.w.QueryRowContext(ctx, `UPDATE transfers SET `+col+` = `+col+` + 1, last_error = $1, updated_at = $2
-WHERE id = $3 AND status = $4 RETURNING `+col,
-		errMsg, s.d.Time(s.clock()), string(id), string(status)).Scan(&n)
+WHERE `+where+` RETURNING `+col, q.args...).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		cur, gerr := s.Get(ctx, id)
 		if gerr != nil {

@@ -167,26 +167,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 
 // LastReconciliation implements settlement.Store.
 func (s *Store) LastReconciliation(ctx context.Context, src, dst, denom string) (*settlement.Reconciliation, error) {
-	var (
-		r                          settlement.Reconciliation
-		at                         dbTime
-		escrow, vouchers, inFlight string
-	)
-	err := s.r.QueryRowContext(ctx, `SELECT id, checked_at, src_chain, dst_chain, denom, escrow, vouchers, in_flight, ok, detail
-FROM reconciliations WHERE src_chain = $1 AND dst_chain = $2 AND denom = $3 ORDER BY id DESC LIMIT 1`, src, dst, denom).
-		Scan(&r.ID, &at, &r.Src, &r.Dst, &r.Denom, &escrow, &vouchers, &inFlight, &r.OK, &r.Detail)
+	r, err := scanReconciliation(s.r.QueryRowContext(ctx, `SELECT `+reconciliationCols+`
+FROM reconciliations WHERE src_chain = $1 AND dst_chain = $2 AND denom = $3 ORDER BY id DESC LIMIT 1`, src, dst, denom))
 	if err != nil {
 		return nil, fmt.Errorf("last reconciliation %s→%s %s: %w", src, dst, denom, notFound(err))
 	}
-	r.At = at.t
-	if r.Escrow, err = parseAmount(escrow); err != nil {
-		return nil, err
-	}
-	if r.Vouchers, err = parseAmount(vouchers); err != nil {
-		return nil, err
-	}
-	if r.InFlight, err = parseAmount(inFlight); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return r, nil
 }

@@ -270,7 +270,7 @@ func (s *Store) transitionUpdate(id settlement.TransferID, from, to settlement.S
 	}
 	u.set("updated_at", s.d.Time(now))
 	u.set("status_at", s.d.Time(now))
-	where := []string{u.arg("id", string(id)), u.arg("status", string(from))}
+	where := []string{u.idMatch(id), u.arg("status", string(from))}
 	if to == settlement.StatusSourceCommitted {
 		// The block must have included the transaction we submitted.
 		where = append(where, u.arg("source_tx_hash", hashText(ev.TxHash)))
@@ -364,7 +364,8 @@ func placeholders(k, n int) string {
 
 // Get implements settlement.Store.
 func (s *Store) Get(ctx context.Context, id settlement.TransferID) (*settlement.Transfer, error) {
-	t, _, err := scanTransfer(s.r.QueryRowContext(ctx, `SELECT `+transferCols+` FROM transfers WHERE id = $1`, id))
+	var q setter
+	t, _, err := scanTransfer(s.r.QueryRowContext(ctx, `SELECT `+transferCols+` FROM transfers WHERE `+q.idMatch(id), q.args...))
 	if err != nil {
 		return nil, fmt.Errorf("get transfer %s: %w", id, notFound(err))
 	}
@@ -401,6 +402,28 @@ func (u *setter) set(col string, v any) { u.cols = append(u.cols, u.arg(col, v))
 func (u *setter) setKeep(col string, v any) {
 	u.args = append(u.args, v)
 	u.cols = append(u.cols, fmt.Sprintf("%s = COALESCE($%d, %s)", col, len(u.args), col))
+}
+
+// idMatch is the condition that finds transfer id: by its id or, for a
+// packet id (src.dst.seq), by its packet key. A transfer the gateway
+// created under its source transaction keeps that id once the source
+// assigns its sequence, and the relay, which sees packets, names it by its
+// packet id.
+func (u *setter) idMatch(id settlement.TransferID) string {
+	src, dst, seq := packetKeyOf(id)
+	return "(" + u.arg("id", string(id)) + " OR (" + u.arg("src_chain", src) + " AND " + u.arg("dst_chain", dst) +
+		" AND " + u.arg("seq", seq) + "))"
+}
+
+// packetKeyOf splits a packet id; any other id gets a key no row has.
+func packetKeyOf(id settlement.TransferID) (src, dst string, seq int64) {
+	parts := strings.Split(string(id), ".")
+	if len(parts) == 3 {
+		if n, err := strconv.ParseInt(parts[2], 10, 64); err == nil && n > 0 {
+			return parts[0], parts[1], n
+		}
+	}
+	return "", "", -1
 }
 
 func notFound(err error) error {
