@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +17,8 @@ import (
 	"github.com/causeway/causeway/node"
 	"github.com/causeway/causeway/node/localnet"
 	"github.com/causeway/causeway/relay"
+	"github.com/causeway/causeway/settlement/gateway"
+	"github.com/causeway/causeway/settlement/gateway/client"
 )
 
 // Devnet defaults: two chains, four validators each, fixed loopback ports so
@@ -27,10 +30,13 @@ const (
 	flagFresh            = "fresh"
 	flagDevnetPostgres   = "postgres"
 	flagDevnetRedis      = "redis"
+	flagDevnetDemo       = "demo"
 	devnetBasePort       = 27000
 	devnetPortsPerChain  = 100 // chain k uses base+k*100: p2p +0.., rpc +50..
 	devnetRPCOffset      = 50
 	devnetAdminOffset    = 99 // relay admin listener: base+99
+	devnetGatewayOffset  = 80 // gateway API and tracker: base+80
+	devnetGwAdminOffset  = 98 // gateway admin listener: base+98
 	devnetSeed           = 7
 	devnetAccounts       = 4
 	devnetDir            = "devnet"
@@ -43,13 +49,19 @@ var devnetChains = []string{"alpha", "beta"}
 func newDevnetCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "devnet",
-		Short: "Run the whole system locally in one process (two 4-validator chains and a relay)",
+		Short: "Run the whole system locally in one process: two 4-validator chains, a relay, the gateway",
 		Long: "Starts chains alpha and beta, four validators each, talking over loopback TCP, with\n" +
-			"funded demo accounts and a JSON-RPC endpoint per validator, and a relay that settles\n" +
-			"transfers between them. The relay keeps its state in an embedded SQLite file and\n" +
-			"in-process queues; --postgres and --redis switch it to real services. Data lives\n" +
-			"under HOME/devnet and survives a restart; --fresh starts over. Keys are derived\n" +
-			"from a fixed seed: a devnet is for development only.",
+			"funded demo accounts and a JSON-RPC endpoint per validator; a relay that settles\n" +
+			"transfers between them; and the gateway (REST API, WebSocket feed and tracker page on\n" +
+			"base+80, http://127.0.0.1:27080 by default) on the relay's store. The relay and the\n" +
+			"gateway keep their state in an embedded SQLite file and in-process queues; --postgres\n" +
+			"and --redis switch them to real services.\n\n" +
+			"The gateway has an API client \"devnet\" whose key is in HOME/devnet/gateway/api-key and\n" +
+			"which may send from every demo account (the gateway signs), so `causeway transfer` works\n" +
+			"with no --key and no --api-key. --demo keeps a transfer going every 500 ms so the tracker\n" +
+			"has something to show.\n\n" +
+			"Data lives under HOME/devnet and survives a restart; --fresh starts over. Keys are\n" +
+			"derived from a fixed seed: a devnet is for development only.",
 		Args: cobra.NoArgs,
 		RunE: runDevnet,
 	}
@@ -59,7 +71,8 @@ func newDevnetCmd() *cobra.Command {
 	f.Int(flagDevnetAccounts, devnetAccounts, "funded demo accounts per chain")
 	f.Bool(flagFresh, false, "delete the devnet's data and start from genesis")
 	f.String(flagDevnetPostgres, "", "relay store: this Postgres URL instead of HOME/devnet/relay/relay.db")
-	f.String(flagDevnetRedis, "", "relay queues: this Redis URL (redis://host:port/db) instead of in-process queues")
+	f.String(flagDevnetRedis, "", "relay queues and gateway fan-out: this Redis URL (redis://host:port/db) instead of in-process")
+	f.Bool(flagDevnetDemo, false, "keep demo transfers flowing through the gateway (one every 500 ms)")
 	return cmd
 }
 
@@ -117,19 +130,60 @@ func runDevnet(cmd *cobra.Command, _ []string) error {
 		return fmt.Errorf("devnet relay: %w", err)
 	}
 	defer svc.Close()
-	relayDone := make(chan error, 1)
-	go func() { relayDone <- svc.Run(ctx) }()
-	printDevnet(cmd.OutOrStdout(), dir, nets, accounts, rcfg)
-	select {
-	case <-ctx.Done():
-		<-relayDone
-	case err := <-relayDone:
-		if err != nil && ctx.Err() == nil {
-			return fmt.Errorf("devnet relay stopped: %w", err)
-		}
+	gcfg, err := devnetGatewayConfig(cmd, rcfg, nets, accounts, base)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintln(cmd.OutOrStdout(), "devnet: shutting down")
-	return nil
+	gw, err := gateway.Open(ctx, gcfg, gateway.Options{Store: svc.Store, Logger: log.Named("gateway")})
+	if err != nil {
+		return fmt.Errorf("devnet gateway: %w", err)
+	}
+	defer gw.Close()
+	if err := gw.Listen(); err != nil {
+		return fmt.Errorf("devnet gateway: %w", err)
+	}
+	key, _, err := devnetAPIKey(ctx, svc.Store, dir)
+	if err != nil {
+		return err
+	}
+	return runDevnetServices(cmd, svc, gw, key, devnetSummary{dir: dir, nets: nets, accounts: accounts, rcfg: rcfg, gcfg: gcfg})
+}
+
+// runDevnetServices runs the relay, the gateway and, with --demo, the demo
+// traffic until the first Ctrl-C or until one of them fails.
+func runDevnetServices(cmd *cobra.Command, svc *relay.Service, gw *gateway.Service, key string, sum devnetSummary) error {
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	out := cmd.OutOrStdout()
+	type result struct {
+		name string
+		err  error
+	}
+	done := make(chan result, 3)
+	running := 2
+	go func() { done <- result{"relay", svc.Run(ctx)} }()
+	go func() { done <- result{"gateway", gw.Run(ctx)} }()
+	sum.gateway = "http://" + gw.Addr()
+	sum.home, _ = cmd.Flags().GetString(flagHome)
+	printDevnet(out, sum)
+	if demo, _ := cmd.Flags().GetBool(flagDevnetDemo); demo {
+		c, err := client.New(sum.gateway, key)
+		if err != nil {
+			return err
+		}
+		running++
+		go func() { done <- result{"demo", newDevnetDemo(c, out, sum.nets, sum.accounts).Run(ctx)} }()
+	}
+	var first error
+	for ; running > 0; running-- {
+		r := <-done
+		if r.err != nil && ctx.Err() == nil && first == nil {
+			first = fmt.Errorf("devnet %s stopped: %w", r.name, r.err)
+		}
+		cancel() // one stopping stops the others
+	}
+	fmt.Fprintln(out, "devnet: shutting down")
+	return first
 }
 
 // devnetRelayConfig is the relay devnet runs: every chain through its first
@@ -212,37 +266,58 @@ func portRange(first, n int) []int {
 	return out
 }
 
-func printDevnet(w io.Writer, dir string, nets []*localnet.Net, accounts int, rcfg *relay.Config) {
-	fmt.Fprintf(w, "Causeway devnet — data in %s\n\n", dir)
-	for _, ln := range nets {
+// devnetSummary is what printDevnet shows.
+type devnetSummary struct {
+	dir      string
+	home     string // --home as given ("" when the default)
+	nets     []*localnet.Net
+	accounts int
+	rcfg     *relay.Config
+	gcfg     *gateway.Config
+	gateway  string // the gateway's URL
+}
+
+func printDevnet(w io.Writer, s devnetSummary) {
+	fmt.Fprintf(w, "Causeway devnet — data in %s\n\n", s.dir)
+	for _, ln := range s.nets {
 		g := ln.Genesis
 		fmt.Fprintf(w, "chain %s  genesis %s\n", g.ChainID, g.Hash())
 		for i := range ln.Keys {
 			fmt.Fprintf(w, "  validator v%d %s  rpc http://%s  ws://%s\n", i, attest.AddressOf(ln.Keys[i]).Hex(),
 				ln.Config(i).RPC.ListenAddr, ln.Config(i).RPC.ListenAddr)
 		}
-		for i, k := range ln.Accounts[:accounts] {
-			fmt.Fprintf(w, "  demo account %d  %s  key %s\n", i, attest.AddressOf(k).Hex(), devnetKeyFile(dir, g.ChainID, i))
+		for i, k := range ln.Accounts[:s.accounts] {
+			fmt.Fprintf(w, "  demo account %d  %s  key %s\n", i, attest.AddressOf(k).Hex(), devnetKeyFile(s.dir, g.ChainID, i))
 		}
-		fmt.Fprintf(w, "  relayer        %s\n", attest.AddressOf(ln.Accounts[accounts]).Hex())
+		fmt.Fprintf(w, "  relayer        %s\n", attest.AddressOf(ln.Accounts[s.accounts]).Hex())
 		fmt.Fprintln(w)
 	}
-	a := nets[0]
-	fmt.Fprintf(w, "Demo accounts hold %s of each of %v; keystore password in %s.\n\n", chains.DefaultDemoBalance,
-		chains.DemoDenoms, filepath.Join(dir, "accounts", "password.txt"))
-	fmt.Fprintf(w, "Try, in another terminal:\n  causeway tx send --rpc http://%s --key %s \\\n"+
-		"    --password-file %s --to %s --amount 25 --denom USD\n",
-		a.Config(0).RPC.ListenAddr, devnetKeyFile(dir, a.Genesis.ChainID, 0),
-		filepath.Join(dir, "accounts", "password.txt"), attest.AddressOf(a.Accounts[1]).Hex())
-	b := nets[1]
-	pw := filepath.Join(dir, "accounts", "password.txt")
-	fmt.Fprintf(w, "  causeway tx transfer --rpc http://%s --key %s \\\n"+
-		"    --password-file %s --dst %s --to %s --amount 10 --denom USD --timeout 10m\n",
-		a.Config(0).RPC.ListenAddr, devnetKeyFile(dir, a.Genesis.ChainID, 0), pw, b.Genesis.ChainID,
+	pw := filepath.Join(s.dir, "accounts", "password.txt")
+	fmt.Fprintf(w, "Demo accounts hold %s of each of %v; keystore password in %s.\n", chains.DefaultDemoBalance,
+		chains.DemoDenoms, pw)
+	fmt.Fprintf(w, "Relay: store %s, queues %s; metrics http://%s/metrics\n", redactURL(s.rcfg.Store), redactURL(s.rcfg.Queue),
+		s.rcfg.AdminListen)
+	fmt.Fprintf(w, "Gateway: API %s/v1 (client %q, key in %s); metrics http://%s/metrics\n\n", s.gateway, devnetClient,
+		devnetAPIKeyFile(s.dir), s.gcfg.AdminListen)
+	fmt.Fprintf(w, "  ==> Tracker: %s/  (open it in a browser)\n\n", s.gateway)
+	a, b := s.nets[0], s.nets[1]
+	to := 0
+	if s.accounts > 1 {
+		to = 1
+	}
+	args := fmt.Sprintf("transfer --from %s:%s --to %s:%s --amount 10 --denom USD --follow", a.Genesis.ChainID,
+		attest.AddressOf(a.Accounts[0]).Hex(), b.Genesis.ChainID, attest.AddressOf(b.Accounts[to]).Hex())
+	if s.gateway != defaultGatewayURL {
+		args += " --gateway " + s.gateway
+	}
+	if s.home != "" {
+		args += " --home " + s.home
+	}
+	fmt.Fprintf(w, "Send 10 USD from alpha to beta through the gateway and follow it, in another terminal:\n")
+	fmt.Fprintf(w, "  causeway %s\n  go run ./cmd/causeway %s   # from a source checkout\n\n", args, args)
+	fmt.Fprintf(w, "Or straight to a node, signing here:\n  causeway tx transfer --rpc http://%s --key %s \\\n"+
+		"    --password-file %s --dst %s --to %s --amount 10 --denom USD --timeout 10m\n\n",
+		a.Config(0).RPC.ListenAddr, devnetKeyFile(s.dir, a.Genesis.ChainID, 0), pw, b.Genesis.ChainID,
 		attest.AddressOf(b.Accounts[0]).Hex())
-	fmt.Fprintf(w, "  causeway query task --rpc http://%s --dst %s --seq 1   # pending → finished\n\n",
-		a.Config(0).RPC.ListenAddr, b.Genesis.ChainID)
-	fmt.Fprintf(w, "Relay: store %s, queues %s\n", redactURL(rcfg.Store), redactURL(rcfg.Queue))
-	fmt.Fprintf(w, "  metrics http://%s/metrics  readiness http://%s/readyz\n\n", rcfg.AdminListen, rcfg.AdminListen)
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }

@@ -42,7 +42,8 @@ type devnetProc struct {
 }
 
 // freeDevnetBase finds a base port whose devnet ports are all free: per
-// chain k, p2p base+100k.., RPC base+100k+50.., and the relay admin base+99.
+// chain k, p2p base+100k.., RPC base+100k+50.., the relay admin base+99,
+// the gateway base+80 and its admin base+98.
 func freeDevnetBase(t *testing.T) int {
 	t.Helper()
 	for range 200 {
@@ -50,7 +51,7 @@ func freeDevnetBase(t *testing.T) int {
 		// before either binds do not pick the same one.
 		try := int(devnetBaseTurn.Add(1))
 		base := 31000 + (os.Getpid()*13+try*307)%20000
-		ports := []int{base + devnetAdminOffset}
+		ports := []int{base + devnetAdminOffset, base + devnetGatewayOffset, base + devnetGwAdminOffset}
 		for k := range 2 {
 			for v := range 4 {
 				ports = append(ports, base+k*devnetPortsPerChain+v, base+k*devnetPortsPerChain+devnetRPCOffset+v)
@@ -91,12 +92,19 @@ func (d *devnetProc) start() {
 	d.waitReady()
 }
 
-// waitReady waits for the relay's /readyz, which answers once the chains
-// and the relay run.
+// waitReady waits for the relay's and the gateway's /readyz, which answer
+// once the chains, the relay and the gateway run.
 func (d *devnetProc) waitReady() {
 	d.t.Helper()
-	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", d.base+devnetAdminOffset)
 	deadline := time.Now().Add(devnetWait)
+	for _, port := range []int{d.base + devnetAdminOffset, d.base + devnetGwAdminOffset} {
+		d.waitOK(fmt.Sprintf("http://127.0.0.1:%d/readyz", port), deadline)
+	}
+}
+
+// waitOK polls url until it answers 200.
+func (d *devnetProc) waitOK(url string, deadline time.Time) {
+	d.t.Helper()
 	for {
 		resp, err := http.Get(url)
 		if err == nil {
@@ -107,7 +115,7 @@ func (d *devnetProc) waitReady() {
 		}
 		if time.Now().After(deadline) {
 			out, _ := os.ReadFile(d.log)
-			d.t.Fatalf("devnet not ready within %s; log:\n%s", devnetWait, out)
+			d.t.Fatalf("devnet not ready within %s (%s); log:\n%s", devnetWait, url, out)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

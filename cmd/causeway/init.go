@@ -48,6 +48,7 @@ func newInitCmd() *cobra.Command {
 	f.String(flagPasswordFile, "", "keystore password file (default: a random password, written next to the keys)")
 	f.Bool(flagLightKDF, true, "light scrypt parameters for the keystores (fast; fine for local testnets)")
 	f.Bool(flagForce, false, "replace an existing testnet in --home")
+	f.String(flagInitLink, "", "home of a testnet generated earlier: the two chains become each other's counterparties")
 	_ = cmd.MarkFlagRequired(flagChainID)
 	return cmd
 }
@@ -80,6 +81,11 @@ func runInit(cmd *cobra.Command, _ []string) error {
 	tn, err := chains.GenerateTestnet(opts)
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
+	}
+	if dir, _ := f.GetString(flagInitLink); dir != "" {
+		if err := linkTestnet(tn, dir); err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
 	}
 	return printTestnet(cmd.OutOrStdout(), tn)
 }

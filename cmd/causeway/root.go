@@ -63,6 +63,9 @@ func newRootCmd() *cobra.Command {
 		newQueryCmd(),
 		newMigrateCmd(),
 		newRelayCmd(),
+		newTransferCmd(),
+		newStatusCmd(),
+		newGatewayCmd(),
 	}
 	root.AddCommand(more...)
 	return root
@@ -78,7 +81,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetErr(stderr)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "causeway: %v\n", err)
-		return exitError
+		return exitCode(err)
 	}
 	return exitOK
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # test-services.sh: make sure Postgres and Redis are reachable for Causeway's
-# tests, starting them if needed, and report where they are.
+# tests, starting them if needed, and that Chromium is installed for the
+# tracker page's browser test; report where they are.
 #
 # Usage:
 #   deploy/scripts/test-services.sh [ENV_FILE]   ensure both services
 #   deploy/scripts/test-services.sh --stop       stop services this script started
 #
-# Output: CAUSEWAY_TEST_POSTGRES_URL and CAUSEWAY_TEST_REDIS_URL, as KEY=VALUE
+# Output: CAUSEWAY_TEST_POSTGRES_URL, CAUSEWAY_TEST_REDIS_URL and
+# CAUSEWAY_TEST_CHROMIUM (the browser binary), as KEY=VALUE
 # lines written to ENV_FILE when given (the Makefile sources it), otherwise as
 # `export KEY=VALUE` lines on stdout (eval "$(deploy/scripts/test-services.sh)").
 # Progress goes to stderr.
@@ -15,8 +17,9 @@
 # installed binaries (Postgres: the distribution cluster via pg_ctlcluster when
 # its port matches, else a throwaway initdb cluster in a temp dir; Redis: a
 # throwaway redis-server). Else, as root with apt-get, install the Debian
-# packages and start them. A service that cannot be provided fails the run
-# when CI=true and prints a loud warning otherwise.
+# packages and start them. Chromium: on PATH → use it; else, as root with
+# apt-get, install the Debian package. Anything that cannot be provided fails
+# the run when CI=true and prints a loud warning otherwise.
 #
 # Environment:
 #   CAUSEWAY_PG_PORT      Postgres port (default 5432)
@@ -231,6 +234,26 @@ ensure_redis() { # prints the port
 	start_redis
 }
 
+# ---- Chromium -------------------------------------------------------------------
+
+# chromium_bin prints the browser the tracker's browser test drives.
+chromium_bin() {
+	local name
+	for name in chromium chromium-browser; do
+		if have "$name"; then
+			command -v "$name"
+			return 0
+		fi
+	done
+	return 1
+}
+
+ensure_chromium() { # prints the path
+	chromium_bin && return 0
+	apt_install chromium || return 1
+	chromium_bin
+}
+
 # ---- stop -----------------------------------------------------------------------
 
 stop_services() {
@@ -278,6 +301,14 @@ main() {
 		lines+=("CAUSEWAY_TEST_REDIS_URL=redis://$HOST:$port/0")
 	else
 		missing "Redis ($HOST:$REDIS_PORT)"
+		failed=1
+	fi
+
+	local bin
+	if bin=$(ensure_chromium); then
+		lines+=("CAUSEWAY_TEST_CHROMIUM=$bin")
+	else
+		missing "Chromium (the tracker page's browser test; apt-get install chromium)"
 		failed=1
 	fi
 
