@@ -16,7 +16,7 @@ TEST_TAGS    ?= integration
 TEST_TIMEOUT ?= 30m
 # Packages also run under the race detector: the concurrent core. Patterns
 # whose directory does not exist yet are reported and left out.
-RACE_PKGS ?= ./node ./node/localnet/... ./node/p2p/... ./node/mempool/... ./relay/... ./settlement/queue/... ./settlement/store/...
+RACE_PKGS ?= ./node ./node/localnet/... ./node/p2p/... ./node/mempool/... ./relay/... ./settlement/queue/... ./settlement/store/... ./settlement/gateway/...
 
 SEEDS          ?= 1000  # make sim: consensus simulation seeds
 FUZZTIME       ?= 30s   # make fuzz: time per Fuzz target
