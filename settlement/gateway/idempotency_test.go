@@ -16,6 +16,7 @@ import (
 	"github.com/causeway/causeway/chains"
 	"github.com/causeway/causeway/settlement"
 	"github.com/causeway/causeway/settlement/gateway/api"
+	"github.com/causeway/causeway/settlement/store/postgres/pgtest"
 )
 
 // duplicates is how many identical submissions race in the concurrency
@@ -73,11 +74,21 @@ func TestIdempotencyInFlight(t *testing.T) {
 	require.Empty(t, ts)
 }
 
-// Twenty identical intents at once: exactly one is signed, sent and
-// recorded; every other gets 409 or the first answer.
+// Twenty identical intents at once, on each store: exactly one is signed,
+// sent and recorded; every other gets 409 or the first answer.
 func TestIdempotencyConcurrentDuplicates(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		concurrentDuplicates(t, newEnv(t))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		concurrentDuplicates(t, newEnv(t, withStore(openTestStore(t, pgtest.SchemaURL(t)))))
+	})
+}
+
+func concurrentDuplicates(t *testing.T, e *env) {
 	signer := attest.AddressOf(e.signer)
 	before := e.nonce(signer)
 	body := intentBody(signer, "2")
