@@ -36,6 +36,7 @@ type route struct {
 type server struct {
 	cfg     *Config
 	store   settlement.Store
+	rows    *rowBatcher // creates transfer rows, batching concurrent ones
 	chains  *chainSet
 	signers *signerSet
 	limiter ratelimit.Limiter

@@ -155,7 +155,7 @@ func (s *Service) wire(signers *signerSet, limiter ratelimit.Limiter) {
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
 	}
-	s.srv = &server{cfg: s.cfg, store: s.store, chains: s.chains, signers: signers, limiter: limiter,
+	s.srv = &server{cfg: s.cfg, store: s.store, rows: newRowBatcher(s.store), chains: s.chains, signers: signers, limiter: limiter,
 		metrics: NewMetrics(s.registry), log: s.log}
 	var src feed.Source
 	if s.rdb != nil {

@@ -175,7 +175,7 @@ func (s *server) createTransfer(ctx context.Context, st *signedTx, clientID, key
 		Sender: st.sender, Receiver: x.Receiver, Denom: x.Denom, Amount: x.Amount, Fee: x.RelayFee,
 		TimeoutHeight: x.TimeoutHeight, TimeoutTimeMs: x.TimeoutTimeMs, ClientID: clientID, ClientRef: key,
 		Source: settlement.StageRecord{TxHash: st.hash}}
-	stored, _, err := s.store.CreateTransfer(ctx, row)
+	stored, err := s.rows.create(ctx, row)
 	if err != nil || stored.Source.TxHash == st.hash {
 		return stored, err
 	}
