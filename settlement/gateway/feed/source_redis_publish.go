@@ -22,11 +22,17 @@ var errLeaseLost = errors.New("publisher lease lost")
 const staleIDReply = "equal or smaller than the target stream top item"
 
 // Run implements Source: it takes the publisher lease whenever it is
-// free and, while holding it, copies the outbox into the stream.
+// free and, while holding it, copies the outbox into the stream. The
+// outbox head is read before each try for the lease: an event committed
+// while the lease is being taken is then after it, and published.
 func (s *redisSource) Run(ctx context.Context) error {
 	failing := false
 	for {
-		ok, err := s.rdb.SetNX(ctx, s.lease, s.owner, s.leaseTTL).Result()
+		head, err := lastSeq(ctx, s.store)
+		ok := false
+		if err == nil {
+			ok, err = s.rdb.SetNX(ctx, s.lease, s.owner, s.leaseTTL).Result()
+		}
 		switch {
 		case ctx.Err() != nil:
 			return nil
@@ -37,7 +43,7 @@ func (s *redisSource) Run(ctx context.Context) error {
 			failing = true
 		case ok:
 			failing = false
-			s.lead(ctx)
+			s.lead(ctx, head)
 		default:
 			failing = false
 		}
@@ -48,9 +54,10 @@ func (s *redisSource) Run(ctx context.Context) error {
 }
 
 // lead publishes while it holds the lease, then gives the lease back.
-func (s *redisSource) lead(ctx context.Context) {
+// head is the outbox head read before the lease was taken.
+func (s *redisSource) lead(ctx context.Context, head uint64) {
 	s.log.Info("publishing the outbox to the feed stream")
-	err := s.publish(ctx)
+	err := s.publish(ctx, head)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	if rerr := releaseScript.Run(rctx, s.rdb, []string{s.lease}, s.owner).Err(); rerr != nil {
@@ -63,8 +70,8 @@ func (s *redisSource) lead(ctx context.Context) {
 
 // publish copies outbox events into the stream, renewing the lease, until
 // ctx ends, the lease is lost or Redis fails.
-func (s *redisSource) publish(ctx context.Context) error {
-	after, err := s.publishStart(ctx)
+func (s *redisSource) publish(ctx context.Context, head uint64) error {
+	after, err := s.publishStart(ctx, head)
 	if err != nil {
 		return err
 	}
@@ -93,13 +100,10 @@ func (s *redisSource) publish(ctx context.Context) error {
 }
 
 // publishStart is the seq to publish after: the stream's last entry, but
-// no further back than the stream keeps, and the outbox head when the
-// stream is empty (readers fill older gaps from the store).
-func (s *redisSource) publishStart(ctx context.Context) (uint64, error) {
-	head, err := lastSeq(ctx, s.store)
-	if err != nil {
-		return 0, err
-	}
+// no further back than the stream keeps, and head (the outbox head before
+// the lease was taken) when the stream is empty (readers fill older gaps
+// from the store).
+func (s *redisSource) publishStart(ctx context.Context, head uint64) (uint64, error) {
 	top, err := s.rdb.XRevRangeN(ctx, s.stream, "+", "-", 1).Result()
 	if err != nil {
 		return 0, fmt.Errorf("read the feed stream's last entry: %w", err)
@@ -111,9 +115,11 @@ func (s *redisSource) publishStart(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return head, nil
 	}
-	if e.Seq > head {
-		s.log.Warn("the feed stream is ahead of the outbox: another database's?", zap.Uint64("seq", e.Seq),
-			zap.Uint64("head", head))
+	if e.Seq > head { // the last leader published past head; past the outbox now too?
+		if now, err := lastSeq(ctx, s.store); err == nil && e.Seq > now {
+			s.log.Warn("the feed stream is ahead of the outbox: another database's?", zap.Uint64("seq", e.Seq),
+				zap.Uint64("head", now))
+		}
 	}
 	if head > streamMaxLen {
 		return max(e.Seq, head-streamMaxLen), nil
