@@ -4,7 +4,7 @@
 # tracker page's browser test; report where they are.
 #
 # Usage:
-#   deploy/scripts/test-services.sh [ENV_FILE]   ensure both services
+#   deploy/scripts/test-services.sh [ENV_FILE]   ensure both services and Chromium
 #   deploy/scripts/test-services.sh --stop       stop services this script started
 #
 # Output: CAUSEWAY_TEST_POSTGRES_URL, CAUSEWAY_TEST_REDIS_URL and
