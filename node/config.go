@@ -12,10 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/causeway/causeway/attest"
+	"github.com/causeway/causeway/internal/tomlconf"
 )
 
 // ConfigFile is where a node's configuration lives, relative to its home.
@@ -109,26 +109,7 @@ type LogConfig struct {
 }
 
 // Duration is a time.Duration written as a string ("300ms") in TOML.
-type Duration time.Duration
-
-// Duration returns d as a time.Duration.
-func (d Duration) Duration() time.Duration { return time.Duration(d) }
-
-// String formats d as time.Duration does.
-func (d Duration) String() string { return time.Duration(d).String() }
-
-// MarshalText implements encoding.TextMarshaler.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
+type Duration = tomlconf.Duration
 
 // DefaultConfig is the configuration of a node whose home has no config file.
 func DefaultConfig() Config {
@@ -196,20 +177,16 @@ func (c *Config) ApplyFile(path string) error {
 }
 
 func (c *Config) applyTOML(data string) error {
-	md, err := toml.Decode(data, c)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
-	}
+	err := tomlconf.DecodeStrict(data, c)
 	if len(c.P2P.Peers) == 0 {
 		c.P2P.Peers = nil // `peers = []` and no peers compare equal
 	}
-	if extra := md.Undecoded(); len(extra) > 0 {
-		keys := make([]string, len(extra))
-		for i, k := range extra {
-			keys[i] = k.String()
-		}
-		return fmt.Errorf("%w: unknown key %s (`causeway config show` lists the keys)",
-			ErrInvalidConfig, strings.Join(keys, ", "))
+	var unknown *tomlconf.UnknownKeysError
+	switch {
+	case errors.As(err, &unknown):
+		return fmt.Errorf("%w: %w (`causeway config show` lists the keys)", ErrInvalidConfig, err)
+	case err != nil:
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	return nil
 }

@@ -11,12 +11,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/BurntSushi/toml"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/causeway/causeway/attest"
+	"github.com/causeway/causeway/internal/tomlconf"
 	"github.com/causeway/causeway/settlement"
 	"github.com/causeway/causeway/settlement/backend"
 	"github.com/causeway/causeway/settlement/queue"
@@ -121,27 +120,8 @@ type SignerConfig struct {
 	PasswordEnv  string `toml:"password_env"`
 }
 
-// Duration is a time.Duration written as a string ("20ms") in TOML.
-type Duration time.Duration
-
-// Duration returns d as a time.Duration.
-func (d Duration) Duration() time.Duration { return time.Duration(d) }
-
-// String formats d as time.Duration does.
-func (d Duration) String() string { return time.Duration(d).String() }
-
-// MarshalText implements encoding.TextMarshaler.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
+// Duration is a time.Duration written as a string ("300ms") in TOML.
+type Duration = tomlconf.Duration
 
 // DefaultConfig is a relay without store, queue or chains: every other key
 // at its default.
@@ -225,16 +205,8 @@ func ReadConfig(path string, lookupEnv func(string) (string, bool)) (*Config, er
 	if c.Dir, err = filepath.Abs(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("read relay config: %w", err)
 	}
-	md, err := toml.Decode(string(data), &c)
-	if err != nil {
+	if err := tomlconf.DecodeStrict(string(data), &c); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidConfig, path, err)
-	}
-	if extra := md.Undecoded(); len(extra) > 0 {
-		keys := make([]string, len(extra))
-		for i, k := range extra {
-			keys[i] = k.String()
-		}
-		return nil, fmt.Errorf("%w: %s: unknown key %s", ErrInvalidConfig, path, strings.Join(keys, ", "))
 	}
 	if err := c.ApplyEnv(lookupEnv); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/causeway/causeway/internal/tomlconf"
 	"github.com/causeway/causeway/settlement"
 )
 
@@ -100,24 +101,5 @@ func (c Config) check() (string, error) {
 	return "", nil
 }
 
-// Duration is a time.Duration written as a string ("25ms") in TOML.
-type Duration time.Duration
-
-// Duration returns d as a time.Duration.
-func (d Duration) Duration() time.Duration { return time.Duration(d) }
-
-// String formats d as time.Duration does.
-func (d Duration) String() string { return time.Duration(d).String() }
-
-// MarshalText implements encoding.TextMarshaler.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
+// Duration is a time.Duration written as a string ("300ms") in TOML.
+type Duration = tomlconf.Duration
