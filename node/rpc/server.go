@@ -216,13 +216,15 @@ func (s *Server) stopOnDone(ctx context.Context) {
 	}
 }
 
+// errStopping ends every subscription when the server shuts down.
+var errStopping = Errorf(CodeUnavailable, "server stopping")
+
 func (s *Server) shutdown() {
 	close(s.quit)
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	stopping := Errorf(CodeUnavailable, "server stopping")
-	s.heads.close(stopping)
-	s.events.close(stopping)
+	s.heads.close(errStopping)
+	s.events.close(errStopping)
 	s.mu.Lock()
 	hs, srv := s.http, s.rpc
 	s.stopping = true

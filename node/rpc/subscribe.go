@@ -73,7 +73,11 @@ func forward[T any](n *gethrpc.Notifier, rs *gethrpc.Subscription, h *hub[T], su
 		select {
 		case v, ok := <-sub.ch:
 			if !ok {
-				log.Warn("subscription ended by server", zap.Int("code", sub.end.Code), zap.String("reason", sub.end.Msg))
+				lvl := zap.WarnLevel // the subscriber was dropped
+				if sub.end == errStopping {
+					lvl = zap.DebugLevel // every subscription ends with the server
+				}
+				log.Log(lvl, "subscription ended by server", zap.Int("code", sub.end.Code), zap.String("reason", sub.end.Msg))
 				_ = n.Notify(rs.ID, SubscriptionEnd{Error: sub.end.Object()})
 				return
 			}
