@@ -278,7 +278,9 @@ type SignedRotation struct {
 }
 
 // DecodeEndorsed decodes an RLP Endorsed.
-func DecodeEndorsed(b []byte) (*Endorsed, error) { return decodeIdentity[Endorsed](b, "endorsed registration") }
+func DecodeEndorsed(b []byte) (*Endorsed, error) {
+	return decodeIdentity[Endorsed](b, "endorsed registration")
+}
 
 // DecodeSignedAction decodes an RLP SignedAction.
 func DecodeSignedAction(b []byte) (*SignedAction, error) {
