@@ -26,6 +26,8 @@ type Genesis struct {
 	// ValidatorSchedule changes the validator set at fixed heights. It is
 	// how a consortium without the registry (or a test) rotates validators.
 	ValidatorSchedule []ScheduledValidators `json:"validator_schedule,omitempty"`
+	// Identity is the chain's contract rule; nil is an open chain.
+	Identity *IdentityRule `json:"identity,omitempty"`
 }
 
 // ScheduledValidators replaces the validator set from Height+1 on: the block
@@ -214,6 +216,11 @@ func (g *Genesis) Validate() error {
 	}
 	if err := g.validateXfer(bad); err != nil {
 		return err
+	}
+	if g.Identity != nil {
+		if err := g.Identity.Validate(g.Validators); err != nil {
+			return bad("identity.%v", err)
+		}
 	}
 	last := uint64(0)
 	for i, sv := range g.ValidatorSchedule {
