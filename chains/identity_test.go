@@ -64,7 +64,9 @@ func TestIdentityRuleRefusals(t *testing.T) {
 		{"threshold unset", func(r *chains.IdentityRule) { r.Threshold = attest.Threshold{} }, "identity.threshold"},
 		{"unknown method", func(r *chains.IdentityRule) { r.Methods = append(r.Methods, attest.Method(99)) }, "identity.methods[6]"},
 		{"method twice", func(r *chains.IdentityRule) { r.Methods = append(r.Methods, attest.MethodRemove) }, "identity.methods[6]: remove listed twice"},
-		{"no roles", func(r *chains.IdentityRule) { r.Roles, r.CAs[0].Roles, r.CAs[1].Roles, r.CAs[2].Roles = nil, nil, nil, nil }, "identity.cas[0].roles"},
+		{"no roles", func(r *chains.IdentityRule) {
+			r.Roles, r.CAs[0].Roles, r.CAs[1].Roles, r.CAs[2].Roles = nil, nil, nil, nil
+		}, "identity.cas[0].roles"},
 		{"bad account path", func(r *chains.IdentityRule) { r.Accounts = append(r.Accounts, "acme/ops/team") }, "identity.accounts[2]"},
 		{"department before its organisation", func(r *chains.IdentityRule) { r.Accounts = []string{"acme/ops", "acme"} }, `identity.accounts[0]: "acme/ops" comes before`},
 		{"member under no account", func(r *chains.IdentityRule) { r.Members[0].Parent = "globex" }, "identity.members[0].parent"},
