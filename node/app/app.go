@@ -32,6 +32,7 @@ type App struct {
 	cache   *SigCache
 	modules []Module
 	byName  map[string]Module
+	gates   []SenderGate
 }
 
 // New builds an App for the chain described by g. cache is shared with the
@@ -53,6 +54,12 @@ func New(g *chains.Genesis, cache *SigCache, modules ...Module) (*App, error) {
 		}
 		byName[m.Name()] = m
 	}
+	var gates []SenderGate
+	for _, m := range modules {
+		if g, ok := m.(SenderGate); ok {
+			gates = append(gates, g)
+		}
+	}
 	return &App{
 		gen:     g,
 		chainID: g.ChainID,
@@ -60,6 +67,7 @@ func New(g *chains.Genesis, cache *SigCache, modules ...Module) (*App, error) {
 		cache:   cache,
 		modules: append([]Module(nil), modules...),
 		byName:  byName,
+		gates:   gates,
 	}, nil
 }
 
@@ -102,7 +110,20 @@ func (a *App) Check(kv KV, hash attest.Hash, sender attest.Address, t *tx.Tx) er
 		TxHash:    hash,
 		State:     ReadOnly(kv),
 	}
+	if err := a.admit(ctx, sender, t.Type); err != nil {
+		return err
+	}
 	return m.Check(ctx, sender, method, t.Payload)
+}
+
+// admit asks every sender gate about sender sending a txType.
+func (a *App) admit(ctx *Context, sender attest.Address, txType string) error {
+	for _, g := range a.gates {
+		if err := g.AdmitSender(ctx, sender, txType); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *App) checkInfo(info BlockInfo) error {

@@ -130,6 +130,9 @@ func (a *App) deliver(ctx *Context, sender attest.Address, t *tx.Tx) error {
 	if err != nil {
 		return err
 	}
+	if err := a.admit(ctx, sender, t.Type); err != nil {
+		return err
+	}
 	return m.Deliver(ctx, sender, method, t.Payload)
 }
 

@@ -57,3 +57,12 @@ type Module interface {
 	// returns validator power changes; power 0 removes a validator.
 	EndBlock(ctx *Context) (valUpdates []attest.Validator, err error)
 }
+
+// SenderGate is implemented by a module that decides who may send
+// transactions at all: the registry of a consortium chain admits only its
+// members. The app asks every gate, in module order, before it routes a
+// transaction, both in Check and in Deliver; a coded error rejects the
+// transaction.
+type SenderGate interface {
+	AdmitSender(ctx *Context, sender attest.Address, txType string) error
+}
