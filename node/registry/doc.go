@@ -1,7 +1,34 @@
-// Package registry is the on-chain module that owns the validator set and,
-// as the identity layer grows, membership, regulators, certificates and
-// relayer bonds (DESIGN §4). Today it applies the genesis validator schedule:
-// at each scheduled height its EndBlock hands the node the new set, which
-// takes effect at the next height and reaches other chains' light clients
-// through the handoff header.
+// Package registry is the on-chain module that owns the validator set and
+// the chain's identity layer (DESIGN §4).
+//
+// Validator set: at each height the genesis schedule names, and whenever
+// a regulatory action removes, blacklists or demotes a validator, its
+// EndBlock hands the node the new set, which takes effect at the next
+// height and reaches other chains' light clients through the handoff
+// header.
+//
+// Identity: a chain whose genesis carries an identity rule
+// (chains.IdentityRule) admits only members. The module is the app's
+// sender gate: an active member sends within its permissions, anyone may
+// send a registration. Transactions:
+//
+//   - registry.register (attest.Endorsed): the sender becomes a member in
+//     the role and under the account-tree node it names, when K distinct
+//     CAs allowed to endorse that role signed the registration with their
+//     current keys, for this chain's genesis, before it expired. A
+//     blacklisted key never registers again.
+//   - registry.regulate (attest.SignedAction): regulator signatures on an
+//     action gather across transactions until the rule's threshold of
+//     regulators signed identical content, then the action applies once
+//     (its nonce is spent): blacklist, remove, limit, demote, unfreeze a
+//     light client. Blacklisted and removed members are blocked as
+//     receivers, so transfers to them get failed receipts and refund.
+//   - registry.rotate_key (attest.SignedRotation): a CA or regulator moves
+//     to its next key version, signed by its current key; every version is
+//     kept so what old keys signed still verifies for its time.
+//
+// Every refusal has a stable code in the 4xx band (codes.go) and changes
+// nothing but the sender's nonce. Certificates and relayer bonds come
+// next; replacing the rule itself (change_rule) is permitted in a rule but
+// not yet applied here.
 package registry

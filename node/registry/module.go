@@ -34,6 +34,11 @@ func (*Module) InitGenesis(ctx *app.Context, g *chains.Genesis) error {
 	if err := putValidators(ctx.State, validatorsKey, toValidators(g.Validators)); err != nil {
 		return err
 	}
+	if g.Identity != nil {
+		if err := initIdentity(ctx.State, g.Identity); err != nil {
+			return err
+		}
+	}
 	for _, sv := range g.ValidatorSchedule {
 		if err := putValidators(ctx.State, scheduleKey(sv.Height), toValidators(sv.Validators)); err != nil {
 			return err
@@ -42,35 +47,87 @@ func (*Module) InitGenesis(ctx *app.Context, g *chains.Genesis) error {
 	return nil
 }
 
-// Check refuses every transaction: the registry has no methods yet.
-func (*Module) Check(_ *app.Context, _ attest.Address, method string, _ []byte) error {
-	return app.Errorf(app.CodeUnknownTxType, "registry has no method %q", method)
+// Check is the mempool's admission check of a registry transaction.
+func (m *Module) Check(ctx *app.Context, sender attest.Address, method string, payload []byte) error {
+	return m.run(ctx, sender, method, payload, false)
 }
 
-// Deliver refuses every transaction: the registry has no methods yet.
+// Deliver executes a registry transaction.
 func (m *Module) Deliver(ctx *app.Context, sender attest.Address, method string, payload []byte) error {
-	return m.Check(ctx, sender, method, payload)
+	return m.run(ctx, sender, method, payload, true)
 }
 
-// EndBlock returns the updates that turn the current set into the one
-// scheduled for after this height: new powers for kept and added validators,
-// power 0 for removed ones.
-func (*Module) EndBlock(ctx *app.Context) ([]attest.Validator, error) {
-	next, err := getValidators(ctx.State, scheduleKey(ctx.Height))
-	if err != nil || next == nil {
-		return nil, err
+func (*Module) run(ctx *app.Context, sender attest.Address, method string, payload []byte, deliver bool) error {
+	switch method {
+	case MethodRegister, MethodRegulate, MethodRotate:
+	default:
+		return app.Errorf(app.CodeUnknownTxType, "registry has no method %q", method)
 	}
+	rule, err := GetRule(ctx.State)
+	if err != nil {
+		return err
+	}
+	if rule == nil {
+		return rejectf(CodeNoRule, "this chain has no identity rule: it is open, with no members to register or regulate")
+	}
+	switch method {
+	case MethodRegister:
+		return register(ctx, rule, sender, payload, deliver)
+	case MethodRegulate:
+		return regulate(ctx, rule, payload, deliver)
+	default:
+		return rotateKey(ctx, rule, payload, deliver)
+	}
+}
+
+// EndBlock returns the updates that turn the current set into the next
+// one: the set scheduled for after this height, if any, less the
+// validators the registry removed during the block (removed, blacklisted
+// or demoted members). New powers for kept and added validators, power 0
+// for removed ones.
+func (*Module) EndBlock(ctx *app.Context) ([]attest.Validator, error) {
 	cur, err := getValidators(ctx.State, validatorsKey)
 	if err != nil {
 		return nil, err
 	}
-	if err := putValidators(ctx.State, validatorsKey, next); err != nil {
+	next, err := getValidators(ctx.State, scheduleKey(ctx.Height))
+	if err != nil {
 		return nil, err
 	}
-	if err := ctx.State.Delete([]byte(scheduleKey(ctx.Height))); err != nil {
+	changed := next != nil
+	if next == nil {
+		next = cur
+	} else if err := ctx.State.Delete([]byte(scheduleKey(ctx.Height))); err != nil {
 		return nil, fmt.Errorf("registry: clear schedule at %d: %w", ctx.Height, err)
 	}
-	return diff(cur, next), nil
+	leaving := map[attest.Address]bool{} // only validators of the current set are ever marked
+	for _, v := range cur {
+		mark, err := ctx.State.Get(leavingKey(v.Address))
+		if err != nil {
+			return nil, err
+		}
+		if mark != nil {
+			leaving[v.Address] = true
+			if err := ctx.State.Delete(leavingKey(v.Address)); err != nil {
+				return nil, fmt.Errorf("registry: clear leaving mark: %w", err)
+			}
+		}
+	}
+	kept := make([]attest.Validator, 0, len(next))
+	for _, v := range next {
+		if leaving[v.Address] {
+			changed = true
+			continue
+		}
+		kept = append(kept, v)
+	}
+	if !changed {
+		return nil, nil
+	}
+	if err := putValidators(ctx.State, validatorsKey, kept); err != nil {
+		return nil, err
+	}
+	return diff(cur, kept), nil
 }
 
 // diff lists removals (power 0) in the current set's order, then the new set

@@ -53,10 +53,3 @@ func TestScheduleAppliesAtItsHeight(t *testing.T) {
 		vals = next
 	}
 }
-
-func TestRegistryHasNoMethodsYet(t *testing.T) {
-	t.Parallel()
-	m := registry.NewModule()
-	err := m.Deliver(&app.Context{}, attest.Address{}, "anything", nil)
-	require.Equal(t, app.CodeUnknownTxType, app.CodeOf(err))
-}

@@ -109,3 +109,22 @@ func loadReceipt(kv app.KV, src string, seq uint64) (*attest.PacketReceipt, erro
 	}
 	return r, nil
 }
+
+// Block marks addr as a receiver this chain refuses: packets to it get a
+// failed receipt (receiver_blocked) and the sender is refunded. The
+// registry blocks members it blacklists or removes.
+func Block(kv app.KV, addr attest.Address) error {
+	if err := kv.Set(BlockedKey(addr), blockedMark); err != nil {
+		return fmt.Errorf("xfer: block %s: %w", addr, err)
+	}
+	return nil
+}
+
+// Unblock lifts Block: the registry unblocks a removed member that
+// registers again.
+func Unblock(kv app.KV, addr attest.Address) error {
+	if err := kv.Delete(BlockedKey(addr)); err != nil {
+		return fmt.Errorf("xfer: unblock %s: %w", addr, err)
+	}
+	return nil
+}
