@@ -83,6 +83,15 @@ func (c *chain) exec(from int, txType string, payload []byte) app.Receipt {
 	return rs[0]
 }
 
+// check runs the mempool's admission check of a transaction of account
+// from at its next nonce.
+func (c *chain) check(from int, txType string, payload []byte) error {
+	c.t.Helper()
+	t, hash, err := c.app.DecodeTx(apptest.SignedTx(c.g, c.accts[from], c.nonces[from], txType, payload))
+	require.NoError(c.t, err)
+	return c.app.Check(c.st, hash, c.addr(from), t)
+}
+
 // requireRefused runs a transaction that must be refused with code and
 // change nothing but its sender's nonce.
 func (c *chain) requireRefused(code app.Code, from int, txType string, payload []byte) app.Receipt {

@@ -21,9 +21,11 @@ func TestRegisterAdmitsMember(t *testing.T) {
 	c := newChain(t)
 	typ, p := sendTx(c.addr(5), 1)
 	c.requireRefused(registry.CodeNotMember, 4, typ, p)
+	require.ErrorIs(t, c.check(4, typ, p), &app.Error{Code: registry.CodeNotMember}, "the mempool refuses it too")
 
 	reg := c.registration(4, attest.RoleExchange)
 	rtyp, rp := registerTx(reg, c.keys.Endorse(c.g.Hash(), reg, 1, "ca-3", "ca-1"))
+	require.NoError(t, c.check(4, rtyp, rp), "the mempool admits a registration from an outsider")
 	r := c.requireOK(4, rtyp, rp)
 	require.Equal(t, registry.EventRegistered, r.Events[0].Type)
 	require.Equal(t, "exchange", r.Events[0].Attr(registry.AttrRole))
@@ -200,6 +202,15 @@ func TestLimitAndDemote(t *testing.T) {
 	require.Equal(t, attest.RoleUser, c.member(4).Role)
 	up := c.action(attest.MethodDemote, c.addr(4), attest.RoleRelayer, 3)
 	typ, p = regulateTx(up, c.keys.Regulate(c.g.Hash(), up, "reg-1", "reg-2"))
+	c.requireRefused(registry.CodeBadParams, 0, typ, p)
+
+	// Unfreeze reaches the transfer module's light clients: this chain
+	// has none of "gamma".
+	unfreeze := c.action(attest.MethodUnfreeze, attest.Address{}, "gamma", 4)
+	typ, p = regulateTx(unfreeze, c.keys.Regulate(c.g.Hash(), unfreeze, "reg-1", "reg-2"))
+	c.requireRefused(xfer.CodeUnknownChain, 0, typ, p)
+	noChain := c.action(attest.MethodUnfreeze, attest.Address{}, nil, 5)
+	typ, p = regulateTx(noChain, c.keys.Regulate(c.g.Hash(), noChain, "reg-1", "reg-2"))
 	c.requireRefused(registry.CodeBadParams, 0, typ, p)
 }
 
