@@ -1,0 +1,116 @@
+package xfertest_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/causeway/causeway/attest"
+	"github.com/causeway/causeway/chains"
+	"github.com/causeway/causeway/chains/identitytest"
+	"github.com/causeway/causeway/node/app"
+	"github.com/causeway/causeway/node/registry"
+	"github.com/causeway/causeway/node/xfer"
+	"github.com/causeway/causeway/node/xfer/xfertest"
+)
+
+// consortium gives the chains named the identitytest rule, with their
+// validators, users and the relay's account as members, and records each
+// chain's regulator and CA keys in keys.
+func consortium(keys map[string]*identitytest.Keys, ids ...string) func(s *xfertest.ChainSpec) {
+	return func(s *xfertest.ChainSpec) {
+		for _, id := range ids {
+			if s.ID != id {
+				continue
+			}
+			users := s.Users
+			chainID := s.ID
+			s.Edit = func(g *chains.Genesis) {
+				rule, k := identitytest.Rule(g.Validators)
+				for i := range users {
+					rule.Members = append(rule.Members, chains.GenesisMember{Address: xfertest.User(i).Address,
+						Role: attest.RoleUser, Parent: identitytest.Dept})
+				}
+				rule.Members = append(rule.Members, chains.GenesisMember{Address: xfertest.Relayer().Address,
+					Role: attest.RoleRelayer, Parent: identitytest.Dept})
+				g.Identity = rule
+				keys[chainID] = k
+			}
+		}
+	}
+}
+
+// regulate sends an action signed by two of the three regulators from
+// user 0 and commits it.
+func regulate(t *testing.T, c *xfertest.Chain, keys *identitytest.Keys, a attest.RegulatoryAction) {
+	t.Helper()
+	txType, payload := "registry.regulate",
+		(&attest.SignedAction{Action: a, Signatures: keys.Regulate(c.GenesisHash, a, "reg-1", "reg-2")}).Encode()
+	h, err := c.Send(xfertest.User(0), txType, payload)
+	require.NoError(t, err)
+	commit(t, c)
+	r := requireTx(t, c, h, app.CodeOK)
+	require.Equal(t, registry.EventActionApplied, r.Events[0].Type)
+}
+
+// Regulators on beta blacklist a member; a transfer to it from alpha gets
+// a failed receipt on beta and ends refunded on alpha, every invariant
+// holding.
+func TestBlacklistedReceiverIsRefunded(t *testing.T) {
+	t.Parallel()
+	keys := map[string]*identitytest.Keys{}
+	n := newNet(t, consortium(keys, beta), alpha, beta)
+	a, b := n.Chain(alpha), n.Chain(beta)
+	regulate(t, b, keys[beta], attest.RegulatoryAction{Method: attest.MethodBlacklist, Target: xfertest.User(1).Address,
+		Nonce: 1, ExpiresMs: b.NextTimeMs() + 60_000})
+
+	before := balance(t, a, xfertest.User(0).Address, usd)
+	send(t, a, 0, transferTo(b, 1, usd, 100))
+	commit(t, a)
+	settle(t, xfertest.NewRelay(n))
+
+	tk := task(t, a, beta, 1)
+	require.Equal(t, xfer.TaskRefunded, tk.Status)
+	require.Equal(t, uint32(xfer.CodeReceiverBlocked), tk.ReceiptCode)
+	require.Equal(t, before, balance(t, a, xfertest.User(0).Address, usd), "the sender has its funds back")
+	require.True(t, balance(t, b, xfertest.User(1).Address, "alpha/USD").IsZero())
+	auditor, err := xfertest.NewAuditor(n)
+	require.NoError(t, err)
+	requireAudit(t, auditor)
+}
+
+// Regulators on alpha remove a validator: alpha goes on committing with
+// the three left, beta's light client follows the handoff, and packets
+// certified by the new set still deliver.
+func TestRemovedValidatorLeavesAndLightClientFollows(t *testing.T) {
+	t.Parallel()
+	keys := map[string]*identitytest.Keys{}
+	n := newNet(t, consortium(keys, alpha), alpha, beta)
+	a, b := n.Chain(alpha), n.Chain(beta)
+	removed := xfertest.ValidatorKey(alpha, 3).Address
+	regulate(t, a, keys[alpha], attest.RegulatoryAction{Method: attest.MethodRemove, Target: removed,
+		Nonce: 1, ExpiresMs: a.NextTimeMs() + 60_000})
+	blk, err := a.Block(a.Height())
+	require.NoError(t, err)
+	require.True(t, blk.Handoff(), "the block that removed it hands alpha to the new set")
+	require.Len(t, blk.Next.Validators, 3)
+	for _, v := range blk.Next.Validators {
+		require.NotEqual(t, removed, v.Address)
+	}
+
+	send(t, a, 0, transferTo(b, 1, usd, 40))
+	commit(t, a)
+	next, err := a.Block(a.Height())
+	require.NoError(t, err)
+	require.Equal(t, blk.Next.Hash(), next.Signers.Hash(), "signed by the three")
+	settle(t, xfertest.NewRelay(n))
+
+	require.Equal(t, xfer.TaskFinished, task(t, a, beta, 1).Status)
+	require.Equal(t, uint64(40), balance(t, b, xfertest.User(1).Address, "alpha/USD").Uint64())
+	cs, err := xfer.GetClient(b.State(), alpha)
+	require.NoError(t, err)
+	require.False(t, cs.Frozen)
+	auditor, err := xfertest.NewAuditor(n)
+	require.NoError(t, err)
+	requireAudit(t, auditor)
+}
