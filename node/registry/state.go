@@ -299,3 +299,42 @@ func initIdentity(kv app.KV, r *chains.IdentityRule) error {
 	}
 	return nil
 }
+
+// Identity is the whole identity layer of a chain: its rule, CAs and
+// regulators.
+type Identity struct {
+	Rule       *Rule
+	CAs        []*Holder
+	Regulators []*Holder
+}
+
+// GetIdentity reads the chain's rule with every CA and regulator; nil on
+// an open chain.
+func GetIdentity(kv app.KV) (*Identity, error) {
+	rule, err := GetRule(kv)
+	if err != nil || rule == nil {
+		return nil, err
+	}
+	out := &Identity{Rule: rule}
+	for _, kind := range []attest.KeyKind{attest.KeyCA, attest.KeyRegulator} {
+		ids, err := holderIDs(kv, kind)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			h, err := GetHolder(kv, kind, id)
+			if err != nil {
+				return nil, err
+			}
+			if h == nil {
+				return nil, fmt.Errorf("%w: %s %q is listed but has no record", ErrCorruptState, kindName(kind), id)
+			}
+			if kind == attest.KeyCA {
+				out.CAs = append(out.CAs, h)
+			} else {
+				out.Regulators = append(out.Regulators, h)
+			}
+		}
+	}
+	return out, nil
+}

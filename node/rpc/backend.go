@@ -22,6 +22,7 @@ type Backend interface {
 	TxSubmitter
 	Feeds
 	XferReader
+	RegistryReader
 }
 
 // ChainReader reads committed blocks and the node's status.
