@@ -77,6 +77,9 @@ type TestnetOptions struct {
 	GenesisTimeMs uint64 // default now
 	Params        Params // zero value means DefaultParams()
 	Force         bool   // replace an existing testnet in Home
+	// Identity gives the chain an identity rule (see testnetRule) and writes
+	// the CA and regulator keys to identity/<id>.key.
+	Identity bool
 }
 
 // Testnet is a generated testnet: its genesis, validators and demo accounts
@@ -89,6 +92,9 @@ type Testnet struct {
 	Accounts    []TestnetAccount
 	Password    string // protects every keystore file written
 	Home        string // empty for an in-memory testnet
+	// IdentityKeys are the CA and regulator keys of a testnet with an
+	// identity rule.
+	IdentityKeys []IdentityKey
 }
 
 // TestnetValidator is one generated validator.
@@ -157,6 +163,11 @@ func GenerateTestnetInMemory(opts TestnetOptions) (*Testnet, error) {
 		a := TestnetAccount{Name: "demo" + strconv.Itoa(i), Address: attest.AddressOf(key), Key: key}
 		tn.Accounts = append(tn.Accounts, a)
 		g.Accounts = append(g.Accounts, GenesisAccount{Address: a.Address, Balances: demoBalances(opts.DemoBalance)})
+	}
+	if opts.Identity {
+		if g.Identity, tn.IdentityKeys, err = testnetRule(keys, g.Validators); err != nil {
+			return nil, err
+		}
 	}
 	if err := g.Validate(); err != nil {
 		return nil, fmt.Errorf("generate testnet %s: %w", opts.ChainID, err)
@@ -372,7 +383,7 @@ func prepareTestnetHome(home string, force bool) error {
 	var ours []string
 	for _, e := range entries {
 		n := e.Name()
-		if n == testnetGenesisFile || n == testnetAccountsDir || (e.IsDir() && validatorDirRe.MatchString(n)) {
+		if n == testnetGenesisFile || n == testnetAccountsDir || n == testnetIdentityDir || (e.IsDir() && validatorDirRe.MatchString(n)) {
 			ours = append(ours, filepath.Join(home, n))
 		}
 	}
@@ -398,6 +409,9 @@ func (t *Testnet) write(light bool) error {
 		if err := t.writeValidator(i, light); err != nil {
 			return err
 		}
+	}
+	if err := t.writeIdentityKeys(); err != nil {
+		return err
 	}
 	if len(t.Accounts) == 0 {
 		return nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/chains"
 )
 
@@ -49,6 +50,7 @@ func newInitCmd() *cobra.Command {
 	f.Bool(flagLightKDF, true, "light scrypt parameters for the keystores (fast; fine for local testnets)")
 	f.Bool(flagForce, false, "replace an existing testnet in --home")
 	f.String(flagInitLink, "", "home of a testnet generated earlier: the two chains become each other's counterparties")
+	f.Bool(flagInitIdentity, false, "a consortium chain: an identity rule with 3 CAs and 3 regulators (keys in DIR/identity); only members send")
 	_ = cmd.MarkFlagRequired(flagChainID)
 	return cmd
 }
@@ -69,6 +71,7 @@ func runInit(cmd *cobra.Command, _ []string) error {
 	opts.RPCBasePort, _ = f.GetInt(flagRPCPort)
 	opts.LightKDF, _ = f.GetBool(flagLightKDF)
 	opts.Force, _ = f.GetBool(flagForce)
+	opts.Identity, _ = f.GetBool(flagInitIdentity)
 	if f.Changed(flagSeed) {
 		seed, _ := f.GetInt64(flagSeed)
 		opts.Seed = &seed
@@ -108,6 +111,19 @@ func printTestnet(w io.Writer, tn *chains.Testnet) error {
 		tw = newTable(w)
 		for _, a := range tn.Accounts {
 			fmt.Fprintf(tw, "  %s\t%s\n", a.Name, a.Address.Hex())
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(tn.IdentityKeys) > 0 {
+		r := tn.Genesis.Identity
+		fmt.Fprintf(w, "\nIdentity rule: registration needs %d CA endorsements; actions need %d of %d regulators.\n",
+			r.Endorsements, r.Threshold.Required(len(r.Regulators)), len(r.Regulators))
+		fmt.Fprintf(w, "Only members send: the validators are; demo accounts register under %q. Keys:\n", chains.TestnetDept)
+		tw = newTable(w)
+		for _, k := range tn.IdentityKeys {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", k.ID, attest.SchnorrPublic(k.Key), k.KeyFile)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -116,3 +116,37 @@ func TestInitRejectsBadOptions(t *testing.T) {
 		})
 	}
 }
+
+// init --identity writes a consortium chain: the rule in genesis with the
+// validators as members, and the CA and regulator keys that match it.
+func TestInitWithIdentity(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	r := causeway(t, "init", "--chain-id", "alpha", "--validators", "4", "--home", dir, "--identity", "--seed", "5")
+	requireOK(t, r)
+	require.Contains(t, r.stdout, "registration needs 2 CA endorsements; actions need 2 of 3 regulators")
+	g, err := chains.LoadGenesis(filepath.Join(dir, "genesis.json"))
+	require.NoError(t, err)
+	require.NotNil(t, g.Identity)
+	require.Len(t, g.Identity.Members, 4, "the validators, and no demo account")
+	for i, ca := range g.Identity.CAs {
+		path := filepath.Join(dir, "identity", ca.ID+".key")
+		info, err := os.Stat(path)
+		require.NoError(t, err)
+		require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+		k, err := chains.ReadSchnorrKey(path)
+		require.NoError(t, err)
+		require.Equal(t, ca.Key, attest.SchnorrPublic(k), "CA %d's file holds its key", i)
+		require.Contains(t, r.stdout, ca.Key.String())
+	}
+	_, err = os.Stat(filepath.Join(dir, "identity", "reg-3.key"))
+	require.NoError(t, err)
+
+	// The same seed gives the same keys; --force replaces the key files.
+	again := causeway(t, "init", "--chain-id", "alpha", "--validators", "4", "--home", dir, "--identity", "--seed", "5", "--force")
+	requireOK(t, again)
+	g2, err := chains.LoadGenesis(filepath.Join(dir, "genesis.json"))
+	require.NoError(t, err)
+	require.Equal(t, g.Identity.CAs, g2.Identity.CAs)
+	require.Equal(t, g.Identity.Regulators, g2.Identity.Regulators)
+}

@@ -66,6 +66,7 @@ func newRootCmd() *cobra.Command {
 		newTransferCmd(),
 		newStatusCmd(),
 		newGatewayCmd(),
+		newIdentityCmd(),
 	}
 	root.AddCommand(more...)
 	return root

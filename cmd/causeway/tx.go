@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/ecdsa"
+	"errors"
 	"fmt"
 	"time"
 
@@ -36,6 +37,7 @@ func newTxCmd() *cobra.Command {
 	}
 	cmd.AddCommand(newTxSendCmd())
 	cmd.AddCommand(newTxTransferCmd())
+	cmd.AddCommand(newTxRegisterCmd(), newTxRegulateCmd(), newTxRotateKeyCmd())
 	return cmd
 }
 
@@ -137,6 +139,10 @@ func dialSigner(cmd *cobra.Command) (*chains.Client, *ecdsa.PrivateKey, error) {
 func submitAndWait(cmd *cobra.Command, c *chains.Client, raw []byte, noWait bool, wait time.Duration) (*chains.Receipt, error) {
 	ctx := cmd.Context()
 	hash, err := c.SendRawTransaction(ctx, raw)
+	var re *rpc.Error
+	if errors.As(err, &re) && re.Name != "" {
+		return nil, fmt.Errorf("submit: refused with %s (code %d): %s", re.Name, re.Code, re.Msg)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("submit: %w", err)
 	}

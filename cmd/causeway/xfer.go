@@ -181,11 +181,12 @@ func printSent(w io.Writer, r *chains.Receipt, t *xfer.Transfer) error {
 func newQueryCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "query",
-		Short: "Read cross-chain transfer state from a node: tasks, receipts, light clients, routes",
+		Short: "Read chain state from a node: tasks, receipts, light clients, routes, members, the identity rule",
 	}
 	cmd.PersistentFlags().String(flagTxRPC, defaultTxRPC, "JSON-RPC endpoint of a node of the chain to read")
 	cmd.PersistentFlags().Bool(flagQueryJSON, false, "print the node's JSON answer instead of a table")
-	cmd.AddCommand(newQueryTaskCmd(), newQueryReceiptCmd(), newQueryClientCmd(), newQueryRouteCmd())
+	cmd.AddCommand(newQueryTaskCmd(), newQueryReceiptCmd(), newQueryClientCmd(), newQueryRouteCmd(),
+		newQueryMemberCmd(), newQueryIdentityCmd())
 	return cmd
 }
 
