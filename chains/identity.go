@@ -33,6 +33,36 @@ type IdentityRule struct {
 	// Members are admitted at genesis; every genesis validator must be one,
 	// with the validator role.
 	Members []GenesisMember `json:"members"`
+	// Bonds are the relayers' bonding terms; nil lets any member with the
+	// relayer permission relay unbonded.
+	Bonds *BondParams `json:"bonds,omitempty"`
+}
+
+// BondParams: a relayer locks at least Min of Denom to relay here; a relay
+// message of its that fails cryptographic verification burns SlashPermille
+// thousandths of its bond; an unbonded bond comes back UnbondDelayMs of
+// block time after the relayer asked.
+type BondParams struct {
+	Denom         string `json:"denom"`
+	Min           string `json:"min"`
+	UnbondDelayMs uint64 `json:"unbond_delay_ms"`
+	SlashPermille uint32 `json:"slash_permille"`
+}
+
+// Validate checks the bonding terms.
+func (b *BondParams) Validate() error {
+	switch {
+	case !ValidDenom(b.Denom):
+		return fmt.Errorf("bonds.denom: %q is not a denomination", b.Denom)
+	case b.UnbondDelayMs == 0:
+		return fmt.Errorf("bonds.unbond_delay_ms: must be positive (a bond must outlive the messages it backs)")
+	case b.SlashPermille == 0 || b.SlashPermille > 1000:
+		return fmt.Errorf("bonds.slash_permille: %d must be in 1..1000", b.SlashPermille)
+	}
+	if min, err := ParseAmount(b.Min); err != nil || min.IsZero() {
+		return fmt.Errorf("bonds.min: %q must be a positive amount", b.Min)
+	}
+	return nil
 }
 
 // CA is a certification authority: its Schnorr key, the version of that
@@ -135,6 +165,11 @@ func (r *IdentityRule) Validate(validators []GenesisValidator) error {
 	}
 	if err := r.validateAccounts(); err != nil {
 		return err
+	}
+	if r.Bonds != nil {
+		if err := r.Bonds.Validate(); err != nil {
+			return err
+		}
 	}
 	return r.validateMembers(validators)
 }

@@ -84,3 +84,26 @@ func TestIdentityRuleRefusals(t *testing.T) {
 		})
 	}
 }
+
+func TestBondParams(t *testing.T) {
+	good := chains.BondParams{Denom: "USD", Min: "1000", UnbondDelayMs: 60_000, SlashPermille: 100}
+	g := identityGenesis(t)
+	g.Identity.Bonds = &good
+	require.NoError(t, g.Validate())
+	for _, c := range []struct {
+		change func(b *chains.BondParams)
+		want   string
+	}{
+		{func(b *chains.BondParams) { b.Denom = "U S D" }, "identity.bonds.denom"},
+		{func(b *chains.BondParams) { b.Min = "0" }, "identity.bonds.min"},
+		{func(b *chains.BondParams) { b.Min = "-5" }, "identity.bonds.min"},
+		{func(b *chains.BondParams) { b.UnbondDelayMs = 0 }, "identity.bonds.unbond_delay_ms"},
+		{func(b *chains.BondParams) { b.SlashPermille = 0 }, "identity.bonds.slash_permille"},
+		{func(b *chains.BondParams) { b.SlashPermille = 1001 }, "identity.bonds.slash_permille"},
+	} {
+		b := good
+		c.change(&b)
+		g.Identity.Bonds = &b
+		require.ErrorContains(t, g.Validate(), c.want)
+	}
+}

@@ -33,6 +33,7 @@ type App struct {
 	modules []Module
 	byName  map[string]Module
 	gates   []SenderGate
+	obs     []RejectionObserver
 }
 
 // New builds an App for the chain described by g. cache is shared with the
@@ -55,9 +56,13 @@ func New(g *chains.Genesis, cache *SigCache, modules ...Module) (*App, error) {
 		byName[m.Name()] = m
 	}
 	var gates []SenderGate
+	var obs []RejectionObserver
 	for _, m := range modules {
 		if g, ok := m.(SenderGate); ok {
 			gates = append(gates, g)
+		}
+		if o, ok := m.(RejectionObserver); ok {
+			obs = append(obs, o)
 		}
 	}
 	return &App{
@@ -68,6 +73,7 @@ func New(g *chains.Genesis, cache *SigCache, modules ...Module) (*App, error) {
 		modules: append([]Module(nil), modules...),
 		byName:  byName,
 		gates:   gates,
+		obs:     obs,
 	}, nil
 }
 

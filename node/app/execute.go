@@ -114,6 +114,12 @@ func (a *App) executeTx(st State, info BlockInfo, idx uint32, p *prepared) (Rece
 	}
 	if derr != nil {
 		st.RevertToSnapshot(snap)
+		octx := &Context{BlockInfo: info, TxHash: p.hash, TxIndex: idx, State: st}
+		for _, o := range a.obs {
+			if err := o.OnRejected(octx, p.sender, p.tx.Type, derr); err != nil {
+				return r, err
+			}
+		}
 	}
 	if err := SetAccountNonce(st, p.sender, want+1); err != nil {
 		return r, err

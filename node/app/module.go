@@ -66,3 +66,12 @@ type Module interface {
 type SenderGate interface {
 	AdmitSender(ctx *Context, sender attest.Address, txType string) error
 }
+
+// RejectionObserver is implemented by a module that acts on a transaction
+// the chain rejected, after the rejection's writes were reverted: what it
+// writes stays (the registry slashes the bond of a relayer whose message
+// failed verification). It sees only transactions that reached execution
+// with a sender, and a coded rejection; an error it returns halts the block.
+type RejectionObserver interface {
+	OnRejected(ctx *Context, sender attest.Address, txType string, rejection error) error
+}

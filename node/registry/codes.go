@@ -33,6 +33,10 @@ const (
 	CodeRotationRefused   app.Code = 421 // the rule forbids rotating now (disabled, or too soon after the last)
 	CodeKeyInUse          app.Code = 422 // the new key is already some holder's key
 	CodePermissionDenied  app.Code = 423 // the member's permissions do not cover this transaction
+	CodeNoBonds           app.Code = 424 // the rule has no bonding terms
+	CodeNotRelayer        app.Code = 425 // only members with the relayer role bond
+	CodeNotBonded         app.Code = 426 // a relay message from a relayer without a sufficient bond
+	CodeUnbonding         app.Code = 427 // the bond is on its way back
 )
 
 var codeNames = map[app.Code]string{
@@ -60,6 +64,10 @@ var codeNames = map[app.Code]string{
 	CodeRotationRefused:   "rotation_refused",
 	CodeKeyInUse:          "key_in_use",
 	CodePermissionDenied:  "permission_denied",
+	CodeNoBonds:           "no_bonds",
+	CodeNotRelayer:        "not_relayer",
+	CodeNotBonded:         "not_bonded",
+	CodeUnbonding:         "unbonding",
 }
 
 var _ = app.RegisterCodes(codeNames)

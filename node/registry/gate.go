@@ -48,8 +48,12 @@ func (*Module) AdmitSender(ctx *app.Context, sender attest.Address, txType strin
 	case m.Status != StatusActive:
 		return rejectf(CodeNotMember, "%s is %s", sender, m.Status)
 	}
-	if need := permissionOf(txType); m.Permissions&need != need {
+	need := permissionOf(txType)
+	if m.Permissions&need != need {
 		return rejectf(CodePermissionDenied, "%s may not send %s (permissions %#x)", sender, txType, m.Permissions)
+	}
+	if need == PermRelay {
+		return bonded(ctx.State, sender)
 	}
 	return nil
 }

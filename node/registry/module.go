@@ -38,6 +38,11 @@ func (*Module) InitGenesis(ctx *app.Context, g *chains.Genesis) error {
 		if err := initIdentity(ctx.State, g.Identity); err != nil {
 			return err
 		}
+		if g.Identity.Bonds != nil {
+			if err := initBonds(ctx, g.Identity.Bonds); err != nil {
+				return err
+			}
+		}
 	}
 	for _, sv := range g.ValidatorSchedule {
 		if err := putValidators(ctx.State, scheduleKey(sv.Height), toValidators(sv.Validators)); err != nil {
@@ -59,7 +64,7 @@ func (m *Module) Deliver(ctx *app.Context, sender attest.Address, method string,
 
 func (*Module) run(ctx *app.Context, sender attest.Address, method string, payload []byte, deliver bool) error {
 	switch method {
-	case MethodRegister, MethodRegulate, MethodRotate:
+	case MethodRegister, MethodRegulate, MethodRotate, MethodBond, MethodUnbond:
 	default:
 		return app.Errorf(app.CodeUnknownTxType, "registry has no method %q", method)
 	}
@@ -75,6 +80,10 @@ func (*Module) run(ctx *app.Context, sender attest.Address, method string, paylo
 		return register(ctx, rule, sender, payload, deliver)
 	case MethodRegulate:
 		return regulate(ctx, rule, payload, deliver)
+	case MethodBond:
+		return bond(ctx, sender, payload, deliver)
+	case MethodUnbond:
+		return unbond(ctx, sender, deliver)
 	default:
 		return rotateKey(ctx, rule, payload, deliver)
 	}
@@ -86,6 +95,9 @@ func (*Module) run(ctx *app.Context, sender attest.Address, method string, paylo
 // or demoted members). New powers for kept and added validators, power 0
 // for removed ones.
 func (*Module) EndBlock(ctx *app.Context) ([]attest.Validator, error) {
+	if err := releaseBonds(ctx); err != nil {
+		return nil, err
+	}
 	cur, err := getValidators(ctx.State, validatorsKey)
 	if err != nil {
 		return nil, err

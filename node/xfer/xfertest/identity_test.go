@@ -3,12 +3,15 @@ package xfertest_test
 import (
 	"testing"
 
+	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/holiman/uint256"
 	"github.com/stretchr/testify/require"
 
 	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/chains"
 	"github.com/causeway/causeway/chains/identitytest"
 	"github.com/causeway/causeway/node/app"
+	"github.com/causeway/causeway/node/bank"
 	"github.com/causeway/causeway/node/registry"
 	"github.com/causeway/causeway/node/xfer"
 	"github.com/causeway/causeway/node/xfer/xfertest"
@@ -113,4 +116,78 @@ func TestRemovedValidatorLeavesAndLightClientFollows(t *testing.T) {
 	auditor, err := xfertest.NewAuditor(n)
 	require.NoError(t, err)
 	requireAudit(t, auditor)
+}
+
+// Bonded relaying on beta: an unbonded member's recv is refused before the
+// transfer module sees it; a bonded relayer's recv under a forged QC fails
+// verification and costs it a tenth of its bond, with the evidence kept;
+// honest relaying then settles the transfer.
+func TestForgedQCSlashesTheBond(t *testing.T) {
+	t.Parallel()
+	keys := map[string]*identitytest.Keys{}
+	n := newNet(t, func(s *xfertest.ChainSpec) {
+		consortium(keys, beta)(s)
+		if s.ID != beta {
+			return
+		}
+		edit := s.Edit
+		s.Edit = func(g *chains.Genesis) {
+			edit(g)
+			g.Identity.Bonds = &chains.BondParams{Denom: usd, Min: "1000", UnbondDelayMs: 60_000, SlashPermille: 100}
+			g.Accounts = append(g.Accounts, chains.GenesisAccount{Address: xfertest.Relayer().Address,
+				Balances: []chains.Coin{{Denom: usd, Amount: "50000"}}})
+		}
+	}, alpha, beta)
+	a, b := n.Chain(alpha), n.Chain(beta)
+	amount, err := rlp.EncodeToBytes(uint256.NewInt(10_000))
+	require.NoError(t, err)
+	h, err := b.Send(xfertest.Relayer(), "registry.bond", amount)
+	require.NoError(t, err)
+	commit(t, b)
+	requireTx(t, b, h, app.CodeOK)
+
+	send(t, a, 0, transferTo(b, 1, usd, 70))
+	sentAt := commit(t, a).Header.Header.Height
+	sent, err := a.SentPackets(sentAt)
+	require.NoError(t, err)
+	proof := packetProof(t, a, sentAt, sent[0])
+	honest := header(t, a, sentAt)
+
+	typ, payload := recvPayload(alpha, honest, proof)
+	h, err = b.Send(xfertest.User(2), typ, payload) // a member, but not bonded
+	require.NoError(t, err)
+	commit(t, b)
+	requireTx(t, b, h, registry.CodeNotBonded)
+
+	forged := header(t, a, sentAt)
+	forged.QC = outsiderQC(t, a.GenesisHash, a.Validators(), &forged.Header)
+	typ, payload = recvPayload(alpha, forged, proof)
+	supply := balanceOfSupply(t, b)
+	h, err = b.Send(xfertest.Relayer(), typ, payload)
+	require.NoError(t, err)
+	commit(t, b)
+	requireTx(t, b, h, app.Code(attest.CodeBadSignature))
+	bond, err := registry.GetBond(b.State(), xfertest.Relayer().Address)
+	require.NoError(t, err)
+	require.Equal(t, uint64(9_000), bond.Amount.Uint64())
+	require.Equal(t, uint64(1_000), bond.Slashed.Uint64())
+	ev, err := registry.GetSlash(b.State(), h)
+	require.NoError(t, err)
+	require.NotNil(t, ev, "the evidence is on chain")
+	require.Equal(t, uint32(attest.CodeBadSignature), ev.Code)
+	require.Equal(t, "xfer.recv", ev.Type)
+	require.Equal(t, supply-1_000, balanceOfSupply(t, b), "the slashed amount is burned")
+
+	r := xfertest.NewRelay(n)
+	require.NoError(t, r.Settle(settleRounds))
+	require.Len(t, r.Failures, 1, "only the forged recv failed")
+	require.Equal(t, xfer.TaskFinished, task(t, a, beta, 1).Status)
+	require.Equal(t, uint64(70), balance(t, b, xfertest.User(1).Address, "alpha/USD").Uint64())
+}
+
+func balanceOfSupply(t *testing.T, c *xfertest.Chain) uint64 {
+	t.Helper()
+	s, err := bank.Supply(c.State(), usd)
+	require.NoError(t, err)
+	return s.Uint64()
 }
