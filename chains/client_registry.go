@@ -2,6 +2,7 @@ package chains
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/node/rpc"
@@ -33,4 +34,32 @@ func (c *Client) Identity(ctx context.Context) (*Identity, error) {
 		return nil, err
 	}
 	return id, nil
+}
+
+// Wire types of the certificate method.
+type (
+	Certificate       = rpc.Certificate
+	CertificateStatus = rpc.CertificateStatus
+)
+
+// VerifyCertificate asks whether certificate id is valid now, with the
+// proof of its record in the latest state. The proof is checked here
+// against the returned state root; checking that root against a
+// certified header is the caller's.
+func (c *Client) VerifyCertificate(ctx context.Context, id attest.Hash) (*CertificateStatus, error) {
+	var out *CertificateStatus
+	if err := c.call(ctx, &out, "cw_verifyCertificate", id); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, fmt.Errorf("cw_verifyCertificate: empty answer")
+	}
+	v, err := attest.VerifyProof(out.StateRoot, []byte(out.Proof.Key), out.Proof.Nodes())
+	if err != nil {
+		return nil, fmt.Errorf("cw_verifyCertificate: the proof does not verify: %w", err)
+	}
+	if (v == nil) != (out.Certificate == nil) {
+		return nil, fmt.Errorf("cw_verifyCertificate: the proof and the record disagree")
+	}
+	return out, nil
 }

@@ -67,3 +67,26 @@ func toRPCHolders(hs []*registry.Holder) []rpc.IdentityHolder {
 	}
 	return out
 }
+
+// Certificate implements rpc.RegistryReader.
+func (b *backend) Certificate(ctx context.Context, id attest.Hash, h uint64) (*rpc.CertificateRecord, error) {
+	out := &rpc.CertificateRecord{Key: string(registry.CertKey(id)), TimeMs: b.n.genesis.GenesisTimeMs}
+	if h > 0 {
+		ch, err := b.CertifiedHeader(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		out.TimeMs = ch.Header.TimeMs
+	}
+	err := b.readAt(h, func(kv app.KV) error {
+		c, err := registry.GetCertificate(kv, id)
+		if err != nil || c == nil {
+			return err
+		}
+		out.Certificate = &rpc.Certificate{ID: c.ID, Issuer: c.Issuer, Template: c.Template, Holder: c.Holder,
+			Values: c.Values, IssuedHeight: c.IssuedHeight, ExpiresMs: c.ExpiresMs, Revoked: c.Revoked,
+			RevokedHeight: c.RevokedHeight}
+		return nil
+	})
+	return out, err
+}

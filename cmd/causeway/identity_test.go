@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,4 +157,56 @@ func TestIdentityCommandsRefuseBadInput(t *testing.T) {
 		"--expires", "2030-01-01T00:00:00Z")
 	require.Equal(t, exitError, r.code)
 	require.Contains(t, r.stderr, `"fly" is none of`)
+}
+
+// Certificates through the CLI: a validator (a member) becomes an issuer,
+// publishes a template, issues a certificate to another member and
+// revokes it; `query certificate` checks the proof and answers.
+func TestCertificatesThroughTheCLI(t *testing.T) {
+	t.Parallel()
+	n, url, _ := consortiumNet(t)
+	dir := t.TempDir()
+	pw := writePasswordFile(t, "pw")
+	issuer := filepath.Join(dir, "v1.json")
+	require.NoError(t, chains.SaveKey(issuer, n.Keys[1], "pw", true))
+	holder := attest.AddressOf(n.Keys[2]).Hex()
+	tx := func(args ...string) result {
+		return causeway(t, append(append([]string{"tx"}, args...), "--rpc", url, "--key", issuer, "--password-file", pw)...)
+	}
+	requireOK(t, tx("register-issuer", "--name", "Acme KYC"))
+	r := tx("publish-template", "--id", "kyc", "--field", "name", "--field", "country")
+	requireOK(t, r)
+	require.Contains(t, r.stdout, "template kyc published")
+	r = tx("issue-certificate", "--template", "kyc", "--holder", holder, "--value", "Ada", "--value", "GB")
+	requireOK(t, r)
+	var id string
+	for _, line := range splitLines(r.stdout) {
+		if _, rest, ok := cutPrefix(line, "certificate "); ok {
+			id = rest[:66]
+		}
+	}
+	require.Len(t, id, 66, "the certificate id is printed: %s", r.stdout)
+
+	r = causeway(t, "query", "certificate", "--rpc", url, "--id", id)
+	requireOK(t, r)
+	require.Contains(t, r.stdout, "status   valid")
+	require.Contains(t, r.stdout, "Ada | GB")
+	requireOK(t, tx("revoke-certificate", "--id", id))
+	r = causeway(t, "query", "certificate", "--rpc", url, "--id", id)
+	requireOK(t, r)
+	require.Contains(t, r.stdout, "status   revoked")
+	r = causeway(t, "query", "certificate", "--rpc", url, "--id", attest.Hash{7}.Hex())
+	requireOK(t, r)
+	require.Contains(t, r.stdout, "status   unknown")
+
+	r = tx("revoke-certificate", "--id", id)
+	require.Equal(t, exitError, r.code)
+	require.Contains(t, r.stderr, "already_revoked")
+}
+
+func splitLines(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") }
+
+func cutPrefix(s, prefix string) (string, string, bool) {
+	rest, ok := strings.CutPrefix(s, prefix)
+	return prefix, rest, ok
 }

@@ -38,6 +38,7 @@ func newTxCmd() *cobra.Command {
 	cmd.AddCommand(newTxSendCmd())
 	cmd.AddCommand(newTxTransferCmd())
 	cmd.AddCommand(newTxRegisterCmd(), newTxRegulateCmd(), newTxRotateKeyCmd())
+	cmd.AddCommand(newTxCertificateCmds()...)
 	return cmd
 }
 

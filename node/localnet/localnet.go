@@ -11,8 +11,10 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"path/filepath"
+	"strconv"
 	"sync"
 
 	"go.uber.org/zap"
@@ -168,6 +170,22 @@ func (n *Net) buildConfigs() error {
 	return nil
 }
 
+// Free ports are drawn from [portLow, portLow+portSpan): below Linux's
+// ephemeral range (32768 and up), so the source port of some outgoing
+// connection cannot take a port between the check and the bind, and never
+// handed out twice in one process, so parallel nets do not collide.
+const (
+	portLow  = 20000
+	portSpan = 12000
+	// portTries bounds the search for one free port.
+	portTries = 1000
+)
+
+var handedOut struct {
+	sync.Mutex
+	ports map[int]bool
+}
+
 // ports returns fixed ports, or count free ones on host.
 func ports(fixed []int, count int, host string) ([]int, error) {
 	if fixed != nil {
@@ -176,22 +194,39 @@ func ports(fixed []int, count int, host string) ([]int, error) {
 		}
 		return fixed, nil
 	}
-	out := make([]int, count)
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	for i := range out {
-		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	if handedOut.ports == nil {
+		handedOut.ports = map[int]bool{}
+	}
+	out := make([]int, 0, count)
+	for len(out) < count {
+		p, err := freePort(host)
 		if err != nil {
-			return nil, fmt.Errorf("localnet: pick a free port: %w", err)
+			return nil, err
 		}
-		ls = append(ls, l)
-		out[i] = l.Addr().(*net.TCPAddr).Port
+		handedOut.ports[p] = true
+		out = append(out, p)
 	}
 	return out, nil
+}
+
+// freePort finds a port of the range that no net of this process has and
+// that host can bind now. The caller holds handedOut.
+func freePort(host string) (int, error) {
+	for range portTries {
+		p := portLow + rand.IntN(portSpan)
+		if handedOut.ports[p] {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p)))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return p, nil
+	}
+	return 0, fmt.Errorf("localnet: no free port in %d..%d on %s", portLow, portLow+portSpan-1, host)
 }
 
 // Start starts every validator.

@@ -65,6 +65,7 @@ func (m *Module) Deliver(ctx *app.Context, sender attest.Address, method string,
 func (*Module) run(ctx *app.Context, sender attest.Address, method string, payload []byte, deliver bool) error {
 	switch method {
 	case MethodRegister, MethodRegulate, MethodRotate, MethodBond, MethodUnbond:
+	case MethodRegisterIssuer, MethodPublish, MethodIssue, MethodRevoke:
 	default:
 		return app.Errorf(app.CodeUnknownTxType, "registry has no method %q", method)
 	}
@@ -84,6 +85,8 @@ func (*Module) run(ctx *app.Context, sender attest.Address, method string, paylo
 		return bond(ctx, sender, payload, deliver)
 	case MethodUnbond:
 		return unbond(ctx, sender, deliver)
+	case MethodRegisterIssuer, MethodPublish, MethodIssue, MethodRevoke:
+		return certs(ctx, sender, method, payload, deliver)
 	default:
 		return rotateKey(ctx, rule, payload, deliver)
 	}

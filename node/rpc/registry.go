@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/causeway/causeway/attest"
 )
@@ -62,6 +63,9 @@ type KeyVersion struct {
 type RegistryReader interface {
 	Member(ctx context.Context, addr attest.Address, height uint64) (*Member, error)
 	Identity(ctx context.Context, height uint64) (*Identity, error)
+	// Certificate returns certificate id with its state key and the block
+	// time of height; Certificate is nil when none was issued.
+	Certificate(ctx context.Context, id attest.Hash, height uint64) (*CertificateRecord, error)
 }
 
 // GetMember returns the registry's record of addr, or null when it never
@@ -90,4 +94,81 @@ func (s *service) GetIdentity(ctx context.Context, height *uint64) (*Identity, e
 		return nil, s.fail("cw_getIdentity", err)
 	}
 	return id, nil
+}
+
+// Certificate is an issued certificate as the registry holds it.
+type Certificate struct {
+	ID            attest.Hash    `json:"id"`
+	Issuer        attest.Address `json:"issuer"`
+	Template      string         `json:"template"`
+	Holder        attest.Address `json:"holder"`
+	Values        []string       `json:"values"`
+	IssuedHeight  uint64         `json:"issued_height"`
+	ExpiresMs     uint64         `json:"expires_ms"`
+	Revoked       bool           `json:"revoked"`
+	RevokedHeight uint64         `json:"revoked_height"`
+}
+
+// CertificateRecord is what a backend returns for a certificate: the
+// record (nil when none was issued), the state key that holds it, and the
+// block time of the height read.
+type CertificateRecord struct {
+	Certificate *Certificate
+	Key         string
+	TimeMs      uint64
+}
+
+// CertificateStatus is the result of cw_verifyCertificate: what the
+// certificate is at Height (by that block's time), the record, and the
+// proof of the record (or of its absence) in that height's state, which
+// verifies against the state root of the certified header at Height.
+type CertificateStatus struct {
+	Height uint64 `json:"height"`
+	// Status is "valid", "revoked", "expired" or "unknown".
+	Status      string       `json:"status"`
+	Certificate *Certificate `json:"certificate"`
+	StateRoot   attest.Hash  `json:"state_root"`
+	Proof       KeyProof     `json:"proof"`
+}
+
+// Certificate statuses.
+const (
+	CertValid   = "valid"
+	CertRevoked = "revoked"
+	CertExpired = "expired"
+	CertUnknown = "unknown"
+)
+
+// VerifyCertificate answers whether certificate id is valid at a height,
+// with the proof (cw_verifyCertificate). A null height means the latest.
+func (s *service) VerifyCertificate(ctx context.Context, id attest.Hash, height *uint64) (*CertificateStatus, error) {
+	const method = "cw_verifyCertificate"
+	h, err := s.resolveHeight(height)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.b.Certificate(ctx, id, h)
+	if err != nil {
+		return nil, s.fail(method, err)
+	}
+	root, proofs, err := s.b.Prove(ctx, h, [][]byte{[]byte(rec.Key)})
+	if err != nil {
+		return nil, s.fail(method, err)
+	}
+	if len(proofs) != 1 || (proofs[0].Value == nil) != (rec.Certificate == nil) {
+		return nil, s.fail(method, fmt.Errorf("certificate %s: the proof and the record disagree", id))
+	}
+	out := &CertificateStatus{Height: h, Certificate: rec.Certificate, StateRoot: root, Proof: newKeyProof(rec.Key, proofs[0])}
+	c := rec.Certificate
+	switch {
+	case c == nil:
+		out.Status = CertUnknown
+	case c.Revoked:
+		out.Status = CertRevoked
+	case c.ExpiresMs != 0 && rec.TimeMs >= c.ExpiresMs:
+		out.Status = CertExpired
+	default:
+		out.Status = CertValid
+	}
+	return out, nil
 }

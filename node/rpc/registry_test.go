@@ -61,3 +61,49 @@ func caKey(t *testing.T) attest.SchnorrKey {
 	require.NoError(t, err)
 	return attest.SchnorrPublic(k)
 }
+
+func TestVerifyCertificate(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	c := dial(t, n.httpURL())
+	n.b.Commit()
+	id := attest.Hash{0xce}
+	cert := &rpc.Certificate{ID: id, Issuer: attest.Address{1}, Template: "kyc", Holder: attest.Address{2},
+		Values: []string{"Ada"}, IssuedHeight: 2}
+	n.b.SetCertificate(cert)
+	issued := n.b.Commit().Block.Header.Height
+
+	verify := func(id attest.Hash, height uint64) *rpc.CertificateStatus {
+		t.Helper()
+		var out rpc.CertificateStatus
+		require.NoError(t, c.CallContext(t.Context(), &out, "cw_verifyCertificate", id, height))
+		ch, err := n.b.CertifiedHeader(t.Context(), height)
+		require.NoError(t, err)
+		require.Equal(t, ch.Header.StateRoot, out.StateRoot, "the proof is against the certified header's state")
+		v, err := attest.VerifyProof(out.StateRoot, []byte(out.Proof.Key), out.Proof.Nodes())
+		require.NoError(t, err)
+		require.Equal(t, out.Certificate == nil, v == nil, "the proof shows the record, or its absence")
+		return &out
+	}
+	got := verify(id, issued)
+	require.Equal(t, rpc.CertValid, got.Status)
+	require.Equal(t, []string{"Ada"}, got.Certificate.Values)
+	require.Equal(t, rpc.CertUnknown, verify(id, issued-1).Status, "not yet issued")
+	require.Equal(t, rpc.CertUnknown, verify(attest.Hash{1}, issued).Status)
+
+	revoked := *cert
+	revoked.Revoked, revoked.RevokedHeight = true, issued+1
+	n.b.SetCertificate(&revoked)
+	h := n.b.Commit().Block.Header.Height
+	require.Equal(t, rpc.CertRevoked, verify(id, h).Status, "revoked is never presented as valid")
+	require.Equal(t, rpc.CertValid, verify(id, issued).Status, "it was valid at its height")
+
+	expiring := *cert
+	expiring.ID = attest.Hash{0xee}
+	ch, err := n.b.CertifiedHeader(t.Context(), h)
+	require.NoError(t, err)
+	expiring.ExpiresMs = ch.Header.TimeMs // block times never go back: expired from h on
+	n.b.SetCertificate(&expiring)
+	h2 := n.b.Commit().Block.Header.Height
+	require.Equal(t, rpc.CertExpired, verify(expiring.ID, h2).Status)
+}

@@ -48,3 +48,35 @@ func (b *Backend) Identity(_ context.Context, height uint64) (*rpc.Identity, err
 	id.Height = height
 	return &id, nil
 }
+
+// CertPrefix is where the fake keeps certificates, the registry's layout.
+const CertPrefix = "registry/cert/"
+
+// SetCertificate records c in the next block, under the key the registry
+// uses, so proofs of it verify.
+func (b *Backend) SetCertificate(c *rpc.Certificate) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.putJSONLocked(CertPrefix+c.ID.Hex(), c)
+}
+
+// Certificate implements rpc.RegistryReader.
+func (b *Backend) Certificate(ctx context.Context, id attest.Hash, height uint64) (*rpc.CertificateRecord, error) {
+	out := &rpc.CertificateRecord{Key: CertPrefix + id.Hex()}
+	if height > 0 {
+		ch, err := b.CertifiedHeader(ctx, height)
+		if err != nil {
+			return nil, err
+		}
+		out.TimeMs = ch.Header.TimeMs
+	}
+	var c rpc.Certificate
+	ok, err := b.readJSON(height, out.Key, &c)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		out.Certificate = &c
+	}
+	return out, nil
+}
