@@ -141,10 +141,32 @@ func (r *IdentityRule) Validate(validators []GenesisValidator) error {
 	if err := r.validateHolders(); err != nil {
 		return err
 	}
-	if r.Endorsements == 0 || int(r.Endorsements) > len(r.CAs) {
-		return fmt.Errorf("endorsements: %d must be in 1..%d (the CAs)", r.Endorsements, len(r.CAs))
+	if err := r.ValidateTerms(len(r.CAs), len(r.Regulators)); err != nil {
+		return err
 	}
-	if err := r.Threshold.Validate(len(r.Regulators)); err != nil {
+	for i, ca := range r.CAs {
+		for j, role := range ca.Roles {
+			if !slices.Contains(r.Roles, role) {
+				return fmt.Errorf("cas[%d].roles[%d]: %s is not a role this chain admits", i, j, role)
+			}
+		}
+	}
+	if r.Bonds != nil {
+		if err := r.Bonds.Validate(); err != nil {
+			return err
+		}
+	}
+	return r.validateMembers(validators)
+}
+
+// ValidateTerms checks what a rule demands of registrations and actions
+// (K, threshold, methods, roles, account tree) for a chain with nCAs CAs
+// and nRegs regulators; the registry checks a replacement rule with it.
+func (r *IdentityRule) ValidateTerms(nCAs, nRegs int) error {
+	if r.Endorsements == 0 || int(r.Endorsements) > nCAs {
+		return fmt.Errorf("endorsements: %d must be in 1..%d (the CAs)", r.Endorsements, nCAs)
+	}
+	if err := r.Threshold.Validate(nRegs); err != nil {
 		return fmt.Errorf("threshold: %w", err)
 	}
 	if err := uniqueValid("methods", r.Methods); err != nil {
@@ -156,22 +178,7 @@ func (r *IdentityRule) Validate(validators []GenesisValidator) error {
 	if len(r.Roles) == 0 {
 		return fmt.Errorf("roles: admit at least one")
 	}
-	for i, ca := range r.CAs {
-		for j, role := range ca.Roles {
-			if !slices.Contains(r.Roles, role) {
-				return fmt.Errorf("cas[%d].roles[%d]: %s is not a role this chain admits", i, j, role)
-			}
-		}
-	}
-	if err := r.validateAccounts(); err != nil {
-		return err
-	}
-	if r.Bonds != nil {
-		if err := r.Bonds.Validate(); err != nil {
-			return err
-		}
-	}
-	return r.validateMembers(validators)
+	return r.validateAccounts()
 }
 
 func (r *IdentityRule) validateHolders() error {

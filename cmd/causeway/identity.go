@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/chains"
+	"github.com/causeway/causeway/node/registry"
 	"github.com/causeway/causeway/node/rpc"
 )
 
@@ -43,6 +45,7 @@ const (
 	flagIDHolder       = "holder"
 	flagIDNewKey       = "new-key"
 	flagIDSigningKey   = "signing-key"
+	flagIDRule         = "rule"
 )
 
 // sigFile is a CA's endorsement or a regulator's signature as the identity
@@ -177,11 +180,12 @@ func newIdentityEndorseCmd() *cobra.Command {
 // `identity sign-action` and `tx regulate`.
 func addActionFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.String(flagIDMethod, "", "blacklist, remove, limit, demote or unfreeze")
+	f.String(flagIDMethod, "", "blacklist, remove, limit, demote, unfreeze or change_rule")
 	f.String(flagIDTarget, "", "the member acted on (blacklist, remove, limit, demote)")
 	f.String(flagIDPermissions, "", "limit: what the member keeps, comma-separated of send,transfer,relay,registry")
 	f.String(flagIDNewRole, "", "demote: the lower role")
 	f.String(flagIDChain, "", "unfreeze: the counterparty whose light client is trusted again")
+	f.String(flagIDRule, "", "change_rule: JSON file of the new terms (endorsements, threshold, methods, rotation, roles, accounts), as in genesis")
 	f.Uint64(flagIDNonce, 0, "a number no applied action of this chain used")
 	f.String(flagIDExpires, "", "until when signatures may gather, as chain block time: RFC 3339 or unix milliseconds")
 	_ = cmd.MarkFlagRequired(flagIDMethod)
@@ -232,9 +236,21 @@ func actionFromFlags(cmd *cobra.Command) (attest.RegulatoryAction, error) {
 		}
 		params = chain
 	case attest.MethodChangeRule:
-		return a, fmt.Errorf("--%s change_rule: not supported by this command", flagIDMethod)
+		path, _ := f.GetString(flagIDRule)
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return a, fmt.Errorf("--%s: %w", flagIDRule, err)
+		}
+		var r chains.IdentityRule
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r); err != nil {
+			return a, fmt.Errorf("--%s %s: %w", flagIDRule, path, err)
+		}
+		params = &registry.Rule{Endorsements: r.Endorsements, Threshold: r.Threshold, Methods: r.Methods,
+			Rotation: r.Rotation, Roles: r.Roles, Accounts: r.Accounts}
 	}
-	if a.Method != attest.MethodUnfreeze {
+	if a.Method != attest.MethodUnfreeze && a.Method != attest.MethodChangeRule {
 		target, _ := f.GetString(flagIDTarget)
 		if a.Target, err = rpc.ParseAddress(target); err != nil {
 			return a, fmt.Errorf("--%s: %w", flagIDTarget, err)

@@ -27,8 +27,16 @@
 //     to its next key version, signed by its current key; every version is
 //     kept so what old keys signed still verifies for its time.
 //
+//   - Certificates: registry.register_issuer, publish_template, issue and
+//     revoke (certs.go); a certificate's status at a height is valid,
+//     revoked, expired or unknown.
+//   - Bonded relayers (bonds.go): registry.bond and registry.unbond; with
+//     bonding terms in the rule only relayers bonded at the minimum send
+//     relay messages, and one whose message fails cryptographic
+//     verification is slashed (OnRejected) with the evidence kept.
+//   - change_rule replaces the rule's terms (not its CAs, regulators or
+//     members).
+//
 // Every refusal has a stable code in the 4xx band (codes.go) and changes
-// nothing but the sender's nonce. Certificates and relayer bonds come
-// next; replacing the rule itself (change_rule) is permitted in a rule but
-// not yet applied here.
+// nothing but the sender's nonce.
 package registry

@@ -309,3 +309,34 @@ func TestOpenChain(t *testing.T) {
 	require.ErrorIs(t, m.Deliver(ctx, anyone, registry.MethodRegister, p), &app.Error{Code: registry.CodeNoRule})
 	require.ErrorIs(t, m.Check(ctx, anyone, "nosuch", nil), app.ErrUnknownTxType)
 }
+
+// Regulators replace the rule's terms; a rule the regulators could not
+// act under, or that could never change again, is refused.
+func TestChangeRule(t *testing.T) {
+	t.Parallel()
+	c := newChain(t)
+	rule, err := registry.GetRule(c.st)
+	require.NoError(t, err)
+	stricter := *rule
+	stricter.Endorsements = 3
+	c.regulate(c.action(attest.MethodChangeRule, attest.Address{}, &stricter, 1), "reg-1", "reg-2")
+	now, err := registry.GetRule(c.st)
+	require.NoError(t, err)
+	require.Equal(t, uint32(3), now.Endorsements)
+
+	reg := c.registration(4, attest.RoleUser)
+	typ, p := registerTx(reg, c.keys.Endorse(c.g.Hash(), reg, 1, "ca-1", "ca-2"))
+	c.requireRefused(registry.CodeTooFewEndorse, 4, typ, p)
+	typ, p = registerTx(reg, c.keys.Endorse(c.g.Hash(), reg, 1, "ca-1", "ca-2", "ca-3"))
+	c.requireOK(4, typ, p)
+
+	unworkable := stricter
+	unworkable.Threshold = attest.Threshold{Count: 4} // three regulators
+	frozen := stricter
+	frozen.Methods = []attest.Method{attest.MethodBlacklist}
+	for i, bad := range []*registry.Rule{&unworkable, &frozen} {
+		a := c.action(attest.MethodChangeRule, attest.Address{}, bad, uint64(10+i))
+		typ, p := regulateTx(a, c.keys.Regulate(c.g.Hash(), a, "reg-1", "reg-2"))
+		c.requireRefused(registry.CodeBadParams, 0, typ, p)
+	}
+}

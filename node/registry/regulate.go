@@ -125,6 +125,8 @@ func apply(ctx *app.Context, a *attest.RegulatoryAction) error {
 			m.Role = role
 			return nil
 		})
+	case attest.MethodChangeRule:
+		return changeRule(ctx, a.Params)
 	case attest.MethodUnfreeze:
 		var chain string
 		if err := rlp.DecodeBytes(a.Params, &chain); err != nil || chain == "" {
@@ -211,4 +213,31 @@ func leaveValidators(ctx *app.Context, addr attest.Address) error {
 		return rejectf(CodeLastValidator, "%s is the last validator", addr)
 	}
 	return ctx.State.Set(leavingKey(addr), []byte{1})
+}
+
+// changeRule replaces the rule's terms (K, threshold, methods, rotation
+// policy, roles, account tree) with params, an RLP Rule, checked as
+// genesis checks a rule against the CAs and regulators the chain has. The
+// CAs, regulators and members stay; a rule that would leave the
+// regulators unable to act, or drop change_rule itself, is refused.
+func changeRule(ctx *app.Context, params []byte) error {
+	var next Rule
+	if err := rlp.DecodeBytes(params, &next); err != nil {
+		return rejectf(CodeBadParams, "change_rule takes the new rule: %v", err)
+	}
+	cas, err := holderIDs(ctx.State, attest.KeyCA)
+	if err != nil {
+		return err
+	}
+	regs, err := holderIDs(ctx.State, attest.KeyRegulator)
+	if err != nil {
+		return err
+	}
+	if err := next.validate(len(cas), len(regs)); err != nil {
+		return rejectf(CodeBadParams, "the new rule: %v", err)
+	}
+	if !next.Permits(attest.MethodChangeRule) {
+		return rejectf(CodeBadParams, "the new rule must keep change_rule, or it could never change again")
+	}
+	return write(ctx.State, []byte(ruleKey), &next)
 }

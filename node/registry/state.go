@@ -41,6 +41,14 @@ type Rule struct {
 	Accounts     []string
 }
 
+// validate checks the terms against a chain with nCAs CAs and nRegs
+// regulators, as chains.IdentityRule.Validate does at genesis.
+func (r *Rule) validate(nCAs, nRegs int) error {
+	rule := chains.IdentityRule{Endorsements: r.Endorsements, Threshold: r.Threshold, Methods: r.Methods,
+		Rotation: r.Rotation, Roles: r.Roles, Accounts: r.Accounts}
+	return rule.ValidateTerms(nCAs, nRegs)
+}
+
 // Permits reports whether the rule permits method m.
 func (r *Rule) Permits(m attest.Method) bool { return slices.Contains(r.Methods, m) }
 
