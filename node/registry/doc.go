@@ -17,12 +17,14 @@
 //     CAs allowed to endorse that role signed the registration with their
 //     current keys, for this chain's genesis, before it expired. A
 //     blacklisted key never registers again.
+//
 //   - registry.regulate (attest.SignedAction): regulator signatures on an
 //     action gather across transactions until the rule's threshold of
 //     regulators signed identical content, then the action applies once
 //     (its nonce is spent): blacklist, remove, limit, demote, unfreeze a
 //     light client. Blacklisted and removed members are blocked as
 //     receivers, so transfers to them get failed receipts and refund.
+//
 //   - registry.rotate_key (attest.SignedRotation): a CA or regulator moves
 //     to its next key version, signed by its current key; every version is
 //     kept so what old keys signed still verifies for its time.
@@ -30,10 +32,12 @@
 //   - Certificates: registry.register_issuer, publish_template, issue and
 //     revoke (certs.go); a certificate's status at a height is valid,
 //     revoked, expired or unknown.
+//
 //   - Bonded relayers (bonds.go): registry.bond and registry.unbond; with
 //     bonding terms in the rule only relayers bonded at the minimum send
 //     relay messages, and one whose message fails cryptographic
 //     verification is slashed (OnRejected) with the evidence kept.
+//
 //   - change_rule replaces the rule's terms (not its CAs, regulators or
 //     members).
 //
