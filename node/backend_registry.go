@@ -34,6 +34,16 @@ func (b *backend) Member(_ context.Context, addr attest.Address, h uint64) (*rpc
 		if out.Endorsers == nil {
 			out.Endorsers = []string{}
 		}
+		bond, err := registry.GetBond(kv, addr)
+		if err != nil || bond == nil {
+			return err
+		}
+		terms, err := registry.GetBondParams(kv)
+		if err != nil || terms == nil {
+			return err
+		}
+		out.Bond = &rpc.MemberBond{Denom: terms.Denom, Amount: bond.Amount.Dec(), Slashed: bond.Slashed.Dec(),
+			ReleaseMs: bond.ReleaseMs}
 		return nil
 	})
 	return out, notFoundIsNil(err)

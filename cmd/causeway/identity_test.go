@@ -23,7 +23,10 @@ func consortiumNet(t *testing.T) (n *localnet.Net, rpcURL string, keyFiles map[s
 	t.Helper()
 	var keys *identitytest.Keys
 	n, err := localnet.New(localnet.Options{ChainID: "alpha", Validators: 4, Accounts: 2, Seed: 11, Dir: t.TempDir(),
-		Edit: func(g *chains.Genesis) { g.Identity, keys = identitytest.Rule(g.Validators) }})
+		Edit: func(g *chains.Genesis) {
+			g.Identity, keys = identitytest.Rule(g.Validators)
+			g.Identity.Bonds = &chains.BondParams{Denom: "USD", Min: "10", UnbondDelayMs: 60_000, SlashPermille: 100}
+		}})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); n.Stop() })
@@ -126,6 +129,26 @@ func TestIdentityFlowThroughTheCLI(t *testing.T) {
 	r = tx("send", "--key", demo, "--to", attest.AddressOf(n.Accounts[1]).Hex(), "--amount", "1")
 	require.Equal(t, exitError, r.code)
 	require.Contains(t, r.stderr, "blacklisted")
+
+	// A relayer registers and bonds; its record shows the bond.
+	relayer := filepath.Join(dir, "demo1.json")
+	require.NoError(t, chains.SaveKey(relayer, n.Accounts[1], "pw", true))
+	relayerAddr := attest.AddressOf(n.Accounts[1]).Hex()
+	relFlags := []string{"--role", "relayer", "--parent", identitytest.Dept, "--expires", expires,
+		"--identity-hash", attest.Keccak([]byte("relayer")).Hex()}
+	ends = nil
+	for _, ca := range []struct{ id, key, version string }{{"ca-1", newKey, "2"}, {"ca-2", keyFiles["ca-2"], "1"}} {
+		r := causeway(t, append([]string{"identity", "endorse", "--key", ca.key, "--signer", ca.id, "--key-version",
+			ca.version, "--genesis", genesis, "--member", relayerAddr}, relFlags...)...)
+		ends = append(ends, "--endorsement", saveOut(t, dir, ca.id+".relayer", r))
+	}
+	requireOK(t, tx(append(append([]string{"register", "--key", relayer}, relFlags...), ends...)...))
+	r = tx("bond", "--key", relayer, "--amount", "25")
+	requireOK(t, r)
+	require.Contains(t, r.stdout, "bonded in block")
+	r = causeway(t, "query", "member", "--rpc", url, "--member", relayerAddr)
+	requireOK(t, r)
+	require.Regexp(t, `bond\s+25 USD \(bonded; slashed 0\)`, r.stdout)
 }
 
 func TestIdentityCommandsRefuseBadInput(t *testing.T) {

@@ -23,6 +23,17 @@ type Member struct {
 	// AdmittedHeight is where its registration landed (0: genesis).
 	AdmittedHeight uint64   `json:"admitted_height"`
 	Endorsers      []string `json:"endorsers"`
+	// Bond is a relayer's stake on this chain; null when it never bonded.
+	Bond *MemberBond `json:"bond"`
+}
+
+// MemberBond is a relayer's bond: what is locked, what slashing burned,
+// and, once it unbonds, the block time it comes back (0 while bonded).
+type MemberBond struct {
+	Denom     string `json:"denom"`
+	Amount    string `json:"amount"`
+	Slashed   string `json:"slashed"`
+	ReleaseMs uint64 `json:"release_ms"`
 }
 
 // Identity is the result of cw_getIdentity: the chain's identity rule as of
