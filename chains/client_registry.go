@@ -11,6 +11,7 @@ import (
 // Wire types of the registry methods, defined by node/rpc.
 type (
 	Member         = rpc.Member
+	MemberBond     = rpc.MemberBond
 	Identity       = rpc.Identity
 	IdentityHolder = rpc.IdentityHolder
 	KeyVersion     = rpc.KeyVersion

@@ -104,6 +104,10 @@ func (c *chain) account(ctx context.Context, addr attest.Address) (*chains.Accou
 	return try(ctx, c, func(ctx context.Context, n Node) (*chains.Account, error) { return n.Account(ctx, addr) })
 }
 
+func (c *chain) member(ctx context.Context, addr attest.Address) (*chains.Member, error) {
+	return try(ctx, c, func(ctx context.Context, n Node) (*chains.Member, error) { return n.Member(ctx, addr) })
+}
+
 func (c *chain) clientState(ctx context.Context, of string) (*chains.LightClient, error) {
 	return try(ctx, c, func(ctx context.Context, n Node) (*chains.LightClient, error) { return n.ClientState(ctx, of) })
 }

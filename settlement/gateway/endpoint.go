@@ -37,6 +37,7 @@ type Node interface {
 	Status(ctx context.Context) (*chains.Status, error)
 	Validators(ctx context.Context) (*chains.Validators, error)
 	Account(ctx context.Context, addr attest.Address) (*chains.Account, error)
+	Member(ctx context.Context, addr attest.Address) (*chains.Member, error)
 	Route(ctx context.Context, chain string) (*chains.Route, error)
 	ClientState(ctx context.Context, chain string) (*chains.LightClient, error)
 	SendRawTransaction(ctx context.Context, raw []byte) (attest.Hash, error)
@@ -142,6 +143,10 @@ func (e *endpoint) Validators(ctx context.Context) (*chains.Validators, error) {
 
 func (e *endpoint) Account(ctx context.Context, addr attest.Address) (*chains.Account, error) {
 	return use(ctx, e, func(c *chains.Client) (*chains.Account, error) { return c.Account(ctx, addr) })
+}
+
+func (e *endpoint) Member(ctx context.Context, addr attest.Address) (*chains.Member, error) {
+	return use(ctx, e, func(c *chains.Client) (*chains.Member, error) { return c.Member(ctx, addr) })
 }
 
 func (e *endpoint) Route(ctx context.Context, chain string) (*chains.Route, error) {

@@ -114,7 +114,8 @@ type hit struct {
 func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	t.Parallel()
 	s := loadSpec(t)
-	e := newEnv(t)
+	members, relayer, banned := consortiumMembers(t)
+	e := newEnv(t, withNodes("beta", members))
 	submitted := e.requireAccepted(e.submit("spec", signedBody(e.signedTransfer(sender(t), 3))))
 	finished, rejected := seedLifecycles(t, e)
 	key := []string{"X-API-Key", e.key}
@@ -135,6 +136,9 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 		{method: "GET", path: "/v1/relayers", template: "/v1/relayers"},
 		{method: "GET", path: "/v1/accounts/alpha/" + addr, template: "/v1/accounts/{chain}/{address}"},
 		{method: "GET", path: "/v1/accounts/gamma/" + addr, template: "/v1/accounts/{chain}/{address}"},
+		{method: "GET", path: "/v1/members/beta/" + relayer.Hex(), template: "/v1/members/{chain}/{address}"},
+		{method: "GET", path: "/v1/members/beta/" + banned.Hex(), template: "/v1/members/{chain}/{address}"},
+		{method: "GET", path: "/v1/members/alpha/" + addr, template: "/v1/members/{chain}/{address}"},
 		{method: "GET", path: "/v1/reconciliation", template: "/v1/reconciliation"},
 		{method: "GET", path: "/v1/chains", template: "/v1/chains", header: []string{"X-API-Key", "bad"}},
 		{method: "DELETE", path: "/v1/chains"},

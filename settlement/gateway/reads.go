@@ -193,6 +193,37 @@ func (s *server) getAccount(w http.ResponseWriter, r *http.Request, _ caller) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// getMember answers the chain registry's record of a member; 404 when the
+// address never registered or the chain has no identity rule.
+func (s *server) getMember(w http.ResponseWriter, r *http.Request, _ caller) {
+	ch := s.chains.get(r.PathValue("chain"))
+	if ch == nil {
+		writeProblem(w, api.NewProblem(api.CodeUnknownChain, "the gateway does not serve chain "+strconv.Quote(r.PathValue("chain"))))
+		return
+	}
+	addr, ok := parseAddress(r.PathValue("address"))
+	if !ok {
+		writeProblem(w, paramProblem("address", "must be a 0x-prefixed 20-byte hex address"))
+		return
+	}
+	m, err := ch.member(r.Context(), addr)
+	if err != nil {
+		writeProblem(w, s.chainProblem(ch.id, "read member", err))
+		return
+	}
+	if m == nil {
+		writeProblem(w, api.NewProblem(api.CodeNotFound, addr.Hex()+" is not a member of "+ch.id+
+			" (it never registered, or the chain admits everyone)"))
+		return
+	}
+	out := api.Member{Chain: ch.id, Address: m.Address, Height: m.Height, Role: m.Role.String(), Parent: m.Parent,
+		Status: m.Status, Permissions: m.Permissions, AdmittedHeight: m.AdmittedHeight, Endorsers: m.Endorsers}
+	if b := m.Bond; b != nil {
+		out.Bond = &api.MemberBond{Denom: b.Denom, Amount: b.Amount, Slashed: b.Slashed, ReleaseMs: b.ReleaseMs}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 func (s *server) reconciliation(w http.ResponseWriter, r *http.Request, _ caller) {
 	rs, err := s.store.LatestReconciliations(r.Context())
 	if err != nil {

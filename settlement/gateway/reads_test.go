@@ -253,3 +253,45 @@ func TestReconciliation(t *testing.T) {
 	require.Len(t, rep.Results, 2)
 	require.Equal(t, "10", rep.Results[0].Escrow.Dec())
 }
+
+// memberNode answers cw_getMember from a fixed table, as a consortium
+// chain's node would; every other call goes to the wrapped node.
+type memberNode struct {
+	Node
+	members map[attest.Address]*chains.Member
+}
+
+func (m *memberNode) Member(_ context.Context, addr attest.Address) (*chains.Member, error) {
+	return m.members[addr], nil
+}
+
+// consortiumMembers is a relayer with a bond and a blacklisted exchange.
+func consortiumMembers(t *testing.T) (*memberNode, attest.Address, attest.Address) {
+	relayer, banned := relaytest.FreshAddress(), relaytest.FreshAddress()
+	return &memberNode{Node: testPair(t).Beta.RPC, members: map[attest.Address]*chains.Member{
+		relayer: {Height: 9, Address: relayer, Role: attest.RoleRelayer, Parent: "acme/ops", Status: "active",
+			Permissions: []string{"relay"}, AdmittedHeight: 4, Endorsers: []string{"ca-1", "ca-2"},
+			Bond: &chains.MemberBond{Denom: "USD", Amount: "900", Slashed: "100"}},
+		banned: {Height: 9, Address: banned, Role: attest.RoleExchange, Parent: "acme", Status: "blacklisted",
+			Permissions: []string{"send", "transfer"}, Endorsers: []string{}},
+	}}, relayer, banned
+}
+
+func TestGetMember(t *testing.T) {
+	t.Parallel()
+	node, relayer, banned := consortiumMembers(t)
+	e := newEnv(t, withNodes("beta", node))
+	var m api.Member
+	e.get("/v1/members/beta/"+relayer.Hex()).decode(t, &m)
+	require.Equal(t, "beta", m.Chain)
+	require.Equal(t, "relayer", m.Role)
+	require.Equal(t, &api.MemberBond{Denom: "USD", Amount: "900", Slashed: "100"}, m.Bond)
+	require.Equal(t, []string{"ca-1", "ca-2"}, m.Endorsers)
+	e.get("/v1/members/beta/"+banned.Hex()).decode(t, &m)
+	require.Equal(t, "blacklisted", m.Status)
+
+	e.get("/v1/members/beta/"+relaytest.FreshAddress().Hex()).requireProblem(t, http.StatusNotFound, api.CodeNotFound)
+	e.get("/v1/members/alpha/"+relayer.Hex()).requireProblem(t, http.StatusNotFound, api.CodeNotFound) // an open chain
+	e.get("/v1/members/gamma/"+relayer.Hex()).requireProblem(t, http.StatusNotFound, api.CodeUnknownChain)
+	e.get("/v1/members/beta/0x12").requireProblem(t, http.StatusBadRequest, api.CodeInvalidParameter)
+}

@@ -129,6 +129,30 @@ type RelayerList struct {
 	Relayers []Relayer `json:"relayers"`
 }
 
+// Member is GET /v1/members/{chain}/{address}: the chain registry's record
+// of a member of a consortium chain.
+type Member struct {
+	Chain       string         `json:"chain"`
+	Address     attest.Address `json:"address"`
+	Height      uint64         `json:"height"`
+	Role        string         `json:"role"`
+	Parent      string         `json:"parent"`
+	Status      string         `json:"status"` // active, removed or blacklisted
+	Permissions []string       `json:"permissions"`
+	// AdmittedHeight is where its registration landed (0: genesis).
+	AdmittedHeight uint64      `json:"admitted_height"`
+	Endorsers      []string    `json:"endorsers"`
+	Bond           *MemberBond `json:"bond,omitempty"` // a relayer's stake; absent when it never bonded
+}
+
+// MemberBond is a relayer's bond on a chain.
+type MemberBond struct {
+	Denom     string `json:"denom"`
+	Amount    string `json:"amount"`
+	Slashed   string `json:"slashed"`
+	ReleaseMs uint64 `json:"release_ms"` // 0 while bonded
+}
+
 // Account is GET /v1/accounts/{chain}/{address}.
 type Account struct {
 	Chain    string         `json:"chain"`
