@@ -40,9 +40,13 @@ const (
 
 // PacketReceipt is what the destination writes at ReceiptKey(src, seq).
 // Code carries the stable rejection code of a failed packet (0 otherwise).
+// Relayer is the account whose recv wrote it, so the source can share the
+// relay fee with it; zero in receipts written before the field existed,
+// which encode as they always did.
 type PacketReceipt struct {
-	Status uint8
-	Code   uint32
+	Status  uint8
+	Code    uint32
+	Relayer Address `rlp:"optional"`
 }
 
 // Limits on packet fields, enforced by ValidatePacket.

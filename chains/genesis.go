@@ -44,6 +44,10 @@ type XferParams struct {
 	Routes []RouteParams `json:"routes,omitempty"`
 	// Blocked receivers get a failed receipt instead of a credit.
 	Blocked []attest.Address `json:"blocked,omitempty"`
+	// RecvFeePermille is the share of each packet's relay fee, in
+	// thousandths, that goes to the relayer whose recv delivered it; the
+	// relayer whose ack lands gets the rest. 0 pays the ack's relayer alone.
+	RecvFeePermille uint32 `json:"recv_fee_permille,omitempty"`
 }
 
 // RouteParams are the limits on packets received from one counterparty.
@@ -244,6 +248,9 @@ func (g *Genesis) Validate() error {
 }
 
 func (g *Genesis) validateXfer(bad func(string, ...any) error) error {
+	if g.Xfer.RecvFeePermille > 1000 {
+		return bad("xfer.recv_fee_permille %d must be in 0..1000", g.Xfer.RecvFeePermille)
+	}
 	for i, r := range g.Xfer.Routes {
 		if !ValidChainID(r.Chain) || r.Chain == g.ChainID {
 			return bad("xfer.routes[%d].chain %q invalid or this chain's own", i, r.Chain)

@@ -107,3 +107,11 @@ func TestBondParams(t *testing.T) {
 		require.ErrorContains(t, g.Validate(), c.want)
 	}
 }
+
+func TestRecvFeeShareBounded(t *testing.T) {
+	g := identityGenesis(t)
+	g.Xfer.RecvFeePermille = 1000
+	require.NoError(t, g.Validate())
+	g.Xfer.RecvFeePermille = 1001
+	require.ErrorContains(t, g.Validate(), "xfer.recv_fee_permille")
+}

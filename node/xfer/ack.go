@@ -3,6 +3,8 @@ package xfer
 import (
 	"fmt"
 
+	"github.com/holiman/uint256"
+
 	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/node/app"
 	"github.com/causeway/causeway/node/bank"
@@ -70,7 +72,7 @@ func resolve(ctx *app.Context, relayer attest.Address, dst string, height uint64
 			return err
 		}
 	}
-	if err := payFee(ctx, relayer, &t.Packet); err != nil {
+	if err := payFee(ctx, relayer, rp.Receipt.Relayer, &t.Packet); err != nil {
 		return err
 	}
 	t.settle(outcome, ctx.Height, height, &rp.Receipt)
@@ -121,8 +123,10 @@ func refund(ctx *app.Context, p *attest.Packet) error {
 	return err
 }
 
-// payFee pays the relay fee held since the transfer to the relayer.
-func payFee(ctx *app.Context, relayer attest.Address, p *attest.Packet) error {
+// payFee pays the relay fee held since the transfer: the chain's share to
+// the relayer whose recv wrote the receipt (when the receipt names one),
+// the rest to the relayer whose ack lands.
+func payFee(ctx *app.Context, ackRelayer, recvRelayer attest.Address, p *attest.Packet) error {
 	if p.RelayFee.IsZero() {
 		return nil
 	}
@@ -134,5 +138,23 @@ func payFee(ctx *app.Context, relayer attest.Address, p *attest.Packet) error {
 		panic(fmt.Sprintf("xfer: invariant broken: fee account holds %s %s, packet %s/%d owes %s",
 			held.Dec(), p.Denom, p.Dst, p.Seq, p.RelayFee.Dec()))
 	}
-	return bank.Transfer(ctx, FeeAddress(), relayer, p.Denom, p.RelayFee)
+	params, err := loadParams(ctx.State)
+	if err != nil {
+		return err
+	}
+	share := new(uint256.Int)
+	if params.RecvFeePermille > 0 && recvRelayer != (attest.Address{}) {
+		share.Mul(p.RelayFee, uint256.NewInt(uint64(params.RecvFeePermille)))
+		share.Div(share, uint256.NewInt(1000))
+	}
+	if !share.IsZero() {
+		if err := bank.Transfer(ctx, FeeAddress(), recvRelayer, p.Denom, share); err != nil {
+			return err
+		}
+	}
+	rest := new(uint256.Int).Sub(p.RelayFee, share)
+	if rest.IsZero() {
+		return nil
+	}
+	return bank.Transfer(ctx, FeeAddress(), ackRelayer, p.Denom, rest)
 }

@@ -14,7 +14,8 @@ import (
 var blockedMark = []byte{1}
 
 func initGenesis(kv app.KV, g *chains.Genesis) error {
-	if err := writeRLP(kv, []byte(ParamsKey), &Params{MaxTransferTimeoutMs: g.Params.MaxTransferTimeoutMs}); err != nil {
+	if err := writeRLP(kv, []byte(ParamsKey), &Params{MaxTransferTimeoutMs: g.Params.MaxTransferTimeoutMs,
+		RecvFeePermille: g.Xfer.RecvFeePermille}); err != nil {
 		return fmt.Errorf("xfer genesis: %w", err)
 	}
 	for _, a := range g.Xfer.Blocked {

@@ -35,7 +35,7 @@ func TestBrokenLedgerPanics(t *testing.T) {
 	}{
 		{"escrow short on release", func(ctx *app.Context) error { return release(ctx, "beta", p.Receiver, "USD", p.Amount) }},
 		{"escrow short on refund", func(ctx *app.Context) error { return refund(ctx, p) }},
-		{"fee account short", func(ctx *app.Context) error { return payFee(ctx, attest.Address{3}, p) }},
+		{"fee account short", func(ctx *app.Context) error { return payFee(ctx, attest.Address{3}, attest.Address{4}, p) }},
 		{"pending task without commitment", func(ctx *app.Context) error { return dropCommitment(ctx.State, "beta", 1) }},
 	}
 	for _, tc := range cases {

@@ -56,7 +56,7 @@ func (m *Module) dispatch(ctx *app.Context, sender attest.Address, method string
 		if err != nil {
 			return err
 		}
-		return recv(ctx, m.memo, r, deliver)
+		return recv(ctx, m.memo, sender, r, deliver)
 	case MethodAck:
 		a, err := DecodeAck(payload)
 		if err != nil {

@@ -17,7 +17,7 @@ import (
 // header), then every packet's route and proof. A packet that fails
 // verification fails the whole transaction; a verified packet always gets
 // exactly one receipt, ok, failed or timeout.
-func recv(ctx *app.Context, memo *headerMemo, r *Recv, deliver bool) error {
+func recv(ctx *app.Context, memo *headerMemo, relayer attest.Address, r *Recv, deliver bool) error {
 	c, err := activeClient(ctx.State, r.Src)
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func recv(ctx *app.Context, memo *headerMemo, r *Recv, deliver bool) error {
 	if err := rememberHeader(ctx, c, hc); err != nil {
 		return err
 	}
-	return receiveAll(ctx, r)
+	return receiveAll(ctx, relayer, r)
 }
 
 // verifyPacket checks that pp travels the route src→self and that src's
@@ -54,15 +54,16 @@ func verifyPacket(self string, c *ClientState, root attest.Hash, pp *attest.Pack
 }
 
 // receiveAll writes one receipt per verified packet not received before,
-// in order, and stores the route's window use once.
-func receiveAll(ctx *app.Context, r *Recv) error {
+// in order, each naming the relayer, and stores the route's window use
+// once.
+func receiveAll(ctx *app.Context, relayer attest.Address, r *Recv) error {
 	route, err := loadRoute(ctx.State, r.Src)
 	if err != nil {
 		return err
 	}
 	used := false
 	for i := range r.Packets {
-		consumed, err := receive(ctx, route, &r.Packets[i].Packet)
+		consumed, err := receive(ctx, route, relayer, &r.Packets[i].Packet)
 		if err != nil {
 			return fmt.Errorf("recv %s #%d: %w", r.Src, r.Packets[i].Packet.Seq, err)
 		}
@@ -76,7 +77,7 @@ func receiveAll(ctx *app.Context, r *Recv) error {
 
 // receive judges one packet and writes its receipt; a packet already
 // received is skipped. consumed reports a change to the route's windows.
-func receive(ctx *app.Context, route *Route, p *attest.Packet) (consumed bool, err error) {
+func receive(ctx *app.Context, route *Route, relayer attest.Address, p *attest.Packet) (consumed bool, err error) {
 	prior, err := loadReceipt(ctx.State, p.Src, p.Seq)
 	if err != nil || prior != nil {
 		return false, err
@@ -91,6 +92,7 @@ func receive(ctx *app.Context, route *Route, p *attest.Packet) (consumed bool, e
 			return false, err
 		}
 	}
+	receipt.Relayer = relayer
 	if err := ctx.State.Set(attest.ReceiptKey(p.Src, p.Seq), attest.EncodeReceipt(receipt)); err != nil {
 		return false, fmt.Errorf("write receipt %s/%d: %w", p.Src, p.Seq, err)
 	}

@@ -95,4 +95,9 @@ type RouteLimit struct {
 // Params are the module parameters copied from genesis, at xparams.
 type Params struct {
 	MaxTransferTimeoutMs uint64
+	// RecvFeePermille is the share of a packet's relay fee, in thousandths,
+	// paid to the relayer whose recv wrote the receipt; the ack's relayer
+	// gets the rest. 0 (and every chain whose genesis predates it) pays the
+	// ack's relayer alone.
+	RecvFeePermille uint32 `rlp:"optional"`
 }

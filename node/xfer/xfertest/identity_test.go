@@ -191,3 +191,41 @@ func balanceOfSupply(t *testing.T, c *xfertest.Chain) uint64 {
 	require.NoError(t, err)
 	return s.Uint64()
 }
+
+// With recv_fee_permille set on the source, the relay fee splits: the
+// relayer whose recv wrote the receipt (named in it) gets its share, the
+// ack's relayer the rest.
+func TestRelayFeeSplitsBetweenRecvAndAck(t *testing.T) {
+	t.Parallel()
+	n := newNet(t, func(s *xfertest.ChainSpec) {
+		if s.ID == alpha {
+			s.Edit = func(g *chains.Genesis) { g.Xfer.RecvFeePermille = 300 }
+		}
+	}, alpha, beta)
+	a, b := n.Chain(alpha), n.Chain(beta)
+	deliverer := xfertest.NewAccount("relayer", 1)
+	x := transferTo(b, 1, usd, 100)
+	x.RelayFee = uint256.NewInt(10)
+	send(t, a, 0, x)
+	sentAt := commit(t, a).Header.Header.Height
+	sent, err := a.SentPackets(sentAt)
+	require.NoError(t, err)
+	proofs, err := a.PacketProofs(sentAt, sent)
+	require.NoError(t, err)
+	payloads, err := xfertest.RecvPayloads(alpha, header(t, a, sentAt), proofs)
+	require.NoError(t, err)
+	h, err := b.Send(deliverer, "xfer.recv", payloads[0])
+	require.NoError(t, err)
+	recvAt := commit(t, b).Header.Header.Height
+	requireTx(t, b, h, app.CodeOK)
+	rc, err := xfer.GetReceipt(b.State(), alpha, sent[0].Seq)
+	require.NoError(t, err)
+	require.Equal(t, deliverer.Address, rc.Relayer, "the receipt names who delivered it")
+
+	_, err = xfertest.Acknowledge(b, a, recvAt, []uint64{sent[0].Seq})
+	require.NoError(t, err)
+	commit(t, a)
+	require.Equal(t, xfer.TaskFinished, task(t, a, beta, sent[0].Seq).Status)
+	require.Equal(t, uint64(3), balance(t, a, deliverer.Address, usd).Uint64(), "30% to the recv relayer")
+	require.Equal(t, uint64(7), balance(t, a, xfertest.Relayer().Address, usd).Uint64(), "the rest to the ack relayer")
+}
