@@ -226,8 +226,14 @@ func TestEnginesShareWorkAndSurviveOneStopping(t *testing.T) {
 	t.Parallel()
 	s, q := production(t)
 	pair := startTestPair(t, nil)
-	a := startEngine(t, pair, 0, testEngineConfig("relay-a"), s, q)
-	startEngine(t, pair, 1, testEngineConfig("relay-b"), s, q)
+	// A stage deadline well past any inclusion: a sweep that re-enqueues a
+	// job whose transaction is still awaited (the race tier on a loaded
+	// machine commits in seconds) would let the other engine carry it a
+	// second time, harmless on chain but not what this test counts.
+	cfgA, cfgB := testEngineConfig("relay-a"), testEngineConfig("relay-b")
+	cfgA.StageDeadline, cfgB.StageDeadline = 30*time.Second, 30*time.Second
+	a := startEngine(t, pair, 0, cfgA, s, q)
+	startEngine(t, pair, 1, cfgB, s, q)
 	sent := sendBoth(t, pair, 100, engineTTL)
 	rep := settleAndCheck(t, pair, s, sent)
 	require.Equal(t, len(sent), rep.Finished)
