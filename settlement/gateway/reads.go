@@ -170,15 +170,25 @@ func (s *server) listRelayers(w http.ResponseWriter, r *http.Request, _ caller) 
 	writeJSON(w, http.StatusOK, api.RelayerList{Relayers: stats})
 }
 
-func (s *server) getAccount(w http.ResponseWriter, r *http.Request, _ caller) {
+// chainAndAddress reads the {chain} and {address} path values, answering
+// the problem itself when either is bad.
+func (s *server) chainAndAddress(w http.ResponseWriter, r *http.Request) (*chain, attest.Address, bool) {
 	ch := s.chains.get(r.PathValue("chain"))
 	if ch == nil {
 		writeProblem(w, api.NewProblem(api.CodeUnknownChain, "the gateway does not serve chain "+strconv.Quote(r.PathValue("chain"))))
-		return
+		return nil, attest.Address{}, false
 	}
 	addr, ok := parseAddress(r.PathValue("address"))
 	if !ok {
 		writeProblem(w, paramProblem("address", "must be a 0x-prefixed 20-byte hex address"))
+		return nil, attest.Address{}, false
+	}
+	return ch, addr, true
+}
+
+func (s *server) getAccount(w http.ResponseWriter, r *http.Request, _ caller) {
+	ch, addr, ok := s.chainAndAddress(w, r)
+	if !ok {
 		return
 	}
 	acct, err := ch.account(r.Context(), addr)
@@ -196,14 +206,8 @@ func (s *server) getAccount(w http.ResponseWriter, r *http.Request, _ caller) {
 // getMember answers the chain registry's record of a member; 404 when the
 // address never registered or the chain has no identity rule.
 func (s *server) getMember(w http.ResponseWriter, r *http.Request, _ caller) {
-	ch := s.chains.get(r.PathValue("chain"))
-	if ch == nil {
-		writeProblem(w, api.NewProblem(api.CodeUnknownChain, "the gateway does not serve chain "+strconv.Quote(r.PathValue("chain"))))
-		return
-	}
-	addr, ok := parseAddress(r.PathValue("address"))
+	ch, addr, ok := s.chainAndAddress(w, r)
 	if !ok {
-		writeProblem(w, paramProblem("address", "must be a 0x-prefixed 20-byte hex address"))
 		return
 	}
 	m, err := ch.member(r.Context(), addr)
