@@ -41,6 +41,13 @@ type devnetProc struct {
 	log  string
 }
 
+// Devnet test port blocks: a base in [devnetBaseLow, devnetBaseLow+
+// devnetBaseSpan) and about 160 ports above it.
+const (
+	devnetBaseLow  = 10000
+	devnetBaseSpan = 5800
+)
+
 // freeDevnetBase finds a base port whose devnet ports are all free: per
 // chain k, p2p base+100k.., RPC base+100k+50.., the relay admin base+99,
 // the gateway base+80 and its admin base+98.
@@ -50,7 +57,12 @@ func freeDevnetBase(t *testing.T) int {
 		// Each call starts from another block, so parallel tests that check
 		// before either binds do not pick the same one.
 		try := int(devnetBaseTurn.Add(1))
-		base := 31000 + (os.Getpid()*13+try*307)%20000
+		// Below Linux's ephemeral range (32768 and up), where the source
+		// port of some test's outgoing connection could take a port between
+		// this check and the devnet's bind, and apart from the ranges
+		// localnet (20000–31999), the fault tests (20000–31999) and the process
+		// tests (16000–19999) draw from.
+		base := devnetBaseLow + (os.Getpid()*13+try*307)%devnetBaseSpan
 		ports := []int{base + devnetAdminOffset, base + devnetGatewayOffset, base + devnetGwAdminOffset}
 		for k := range 2 {
 			for v := range 4 {
