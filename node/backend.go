@@ -68,6 +68,12 @@ func (b *backend) Receipt(_ context.Context, hash attest.Hash) (*rpc.Receipt, er
 	if err != nil {
 		return nil, err
 	}
+	// The block is written before the node moves its latest height to it:
+	// until then the transaction counts as pending, so a client that sees
+	// the receipt and then reads the latest state sees the state after it.
+	if h > b.LatestHeight() {
+		return nil, nil
+	}
 	rs, err := b.receipts(h)
 	if err != nil {
 		return nil, err
