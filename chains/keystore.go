@@ -168,3 +168,31 @@ func readSmallFile(path string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// LoadKeystore decodes the keystore file at keystore with its password
+// taken from the environment variable passwordEnv when that is set, else
+// from passwordFile: how process configs (relay and gateway signers) name
+// a key. An error starts with the field at fault — "password_env: …",
+// "password_file: …" or "keystore: …" — for the caller to prefix with
+// where the fields stand.
+func LoadKeystore(keystore, passwordFile, passwordEnv string) (*ecdsa.PrivateKey, error) {
+	var password string
+	if passwordEnv != "" {
+		v, ok := os.LookupEnv(passwordEnv)
+		if !ok || v == "" {
+			return nil, fmt.Errorf("password_env: $%s is not set or empty", passwordEnv)
+		}
+		password = v
+	} else {
+		v, err := ReadPassword(passwordFile)
+		if err != nil {
+			return nil, fmt.Errorf("password_file: %w", err)
+		}
+		password = v
+	}
+	k, err := LoadKey(keystore, password)
+	if err != nil {
+		return nil, fmt.Errorf("keystore: %w", err)
+	}
+	return k, nil
+}

@@ -110,3 +110,29 @@ func TestKeyFileAddressRejectsGarbage(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadKeystore(t *testing.T) {
+	dir := t.TempDir()
+	key, err := crypto.GenerateKey()
+	require.NoError(t, err)
+	ks := filepath.Join(dir, "k.json")
+	require.NoError(t, SaveKey(ks, key, "secret", true))
+	pw := filepath.Join(dir, "pw.txt")
+	require.NoError(t, WritePassword(pw, "secret"))
+
+	got, err := LoadKeystore(ks, pw, "")
+	require.NoError(t, err)
+	require.Equal(t, key.D, got.D)
+	t.Setenv("CW_TEST_KEY_PASSWORD", "secret")
+	got, err = LoadKeystore(ks, "", "CW_TEST_KEY_PASSWORD")
+	require.NoError(t, err, "the environment wins over the file")
+	require.Equal(t, key.D, got.D)
+
+	_, err = LoadKeystore(ks, pw, "CW_TEST_UNSET_VARIABLE")
+	require.ErrorContains(t, err, "password_env: $CW_TEST_UNSET_VARIABLE is not set")
+	_, err = LoadKeystore(ks, filepath.Join(dir, "none.txt"), "")
+	require.ErrorContains(t, err, "password_file: ")
+	require.NoError(t, WritePassword(filepath.Join(dir, "wrong.txt"), "wrong"))
+	_, err = LoadKeystore(ks, filepath.Join(dir, "wrong.txt"), "")
+	require.ErrorContains(t, err, "keystore: ")
+}

@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -240,23 +239,9 @@ func loadKeys(cfg *Config) ([][]*ecdsa.PrivateKey, error) {
 }
 
 func loadSigner(cfg *Config, key string, sg SignerConfig) (*ecdsa.PrivateKey, error) {
-	var password string
-	if sg.PasswordEnv != "" {
-		v, ok := os.LookupEnv(sg.PasswordEnv)
-		if !ok || v == "" {
-			return nil, fmt.Errorf("%s.password_env: $%s is not set or empty", key, sg.PasswordEnv)
-		}
-		password = v
-	} else {
-		v, err := chains.ReadPassword(cfg.Path(sg.PasswordFile))
-		if err != nil {
-			return nil, fmt.Errorf("%s.password_file: %w", key, err)
-		}
-		password = v
-	}
-	k, err := chains.LoadKey(cfg.Path(sg.Keystore), password)
+	k, err := chains.LoadKeystore(cfg.Path(sg.Keystore), cfg.Path(sg.PasswordFile), sg.PasswordEnv)
 	if err != nil {
-		return nil, fmt.Errorf("%s.keystore: %w", key, err)
+		return nil, fmt.Errorf("%s.%w", key, err)
 	}
 	return k, nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strconv"
 	"time"
 
@@ -80,23 +79,9 @@ func loadSigner(cfg *Config, key string, sg SignerConfig) (*ecdsa.PrivateKey, er
 	if sg.Key != nil {
 		return sg.Key, nil
 	}
-	var password string
-	if sg.PasswordEnv != "" {
-		v, ok := os.LookupEnv(sg.PasswordEnv)
-		if !ok || v == "" {
-			return nil, fmt.Errorf("%s.password_env: $%s is not set or empty", key, sg.PasswordEnv)
-		}
-		password = v
-	} else {
-		v, err := chains.ReadPassword(cfg.Path(sg.PasswordFile))
-		if err != nil {
-			return nil, fmt.Errorf("%s.password_file: %w", key, err)
-		}
-		password = v
-	}
-	k, err := chains.LoadKey(cfg.Path(sg.Keystore), password)
+	k, err := chains.LoadKeystore(cfg.Path(sg.Keystore), cfg.Path(sg.PasswordFile), sg.PasswordEnv)
 	if err != nil {
-		return nil, fmt.Errorf("%s.keystore: %w", key, err)
+		return nil, fmt.Errorf("%s.%w", key, err)
 	}
 	return k, nil
 }
