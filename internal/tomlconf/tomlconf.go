@@ -4,6 +4,10 @@
 package tomlconf
 
 import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -56,4 +60,26 @@ func DecodeStrict(data string, v any) error {
 		return &UnknownKeysError{Keys: keys}
 	}
 	return nil
+}
+
+// ErrDecode marks a file that was read but does not decode into its
+// configuration (bad TOML, a wrong type, an unknown key).
+var ErrDecode = errors.New("invalid configuration file")
+
+// DecodeFile reads the TOML file at path, decodes it strictly into v and
+// returns the file's absolute directory, against which relative paths in
+// it resolve. A file that does not decode is an error wrapping ErrDecode
+// and naming path; one that cannot be read is the read error.
+func DecodeFile(path string, v any) (dir string, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	if dir, err = filepath.Abs(filepath.Dir(path)); err != nil {
+		return "", err
+	}
+	if err := DecodeStrict(string(data), v); err != nil {
+		return "", fmt.Errorf("%w: %s: %w", ErrDecode, path, err)
+	}
+	return dir, nil
 }

@@ -1,6 +1,8 @@
 package tomlconf
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -38,4 +40,23 @@ func TestDurationText(t *testing.T) {
 	var back Duration
 	require.NoError(t, back.UnmarshalText(b))
 	require.Equal(t, d, back)
+}
+
+func TestDecodeFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.toml")
+	require.NoError(t, os.WriteFile(path, []byte("wait = \"2s\"\n"), 0o600))
+	var s sample
+	got, err := DecodeFile(path, &s)
+	require.NoError(t, err)
+	require.Equal(t, dir, got)
+	require.Equal(t, 2*time.Second, s.Wait.Duration())
+
+	require.NoError(t, os.WriteFile(path, []byte("wiat = \"2s\"\n"), 0o600))
+	_, err = DecodeFile(path, &s)
+	require.ErrorIs(t, err, ErrDecode)
+	require.ErrorContains(t, err, path)
+	_, err = DecodeFile(filepath.Join(dir, "missing.toml"), &s)
+	require.ErrorIs(t, err, os.ErrNotExist)
+	require.NotErrorIs(t, err, ErrDecode)
 }

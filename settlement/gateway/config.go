@@ -175,17 +175,15 @@ func LoadConfig(path string) (*Config, error) {
 // supplied by lookupEnv. A key the file sets that Config does not have is
 // an error.
 func ReadConfig(path string, lookupEnv func(string) (string, bool)) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read gateway config: %w", err)
-	}
 	c := DefaultConfig()
-	if c.Dir, err = filepath.Abs(filepath.Dir(path)); err != nil {
+	dir, err := tomlconf.DecodeFile(path, &c)
+	switch {
+	case errors.Is(err, tomlconf.ErrDecode):
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	case err != nil:
 		return nil, fmt.Errorf("read gateway config: %w", err)
 	}
-	if err := tomlconf.DecodeStrict(string(data), &c); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidConfig, path, err)
-	}
+	c.Dir = dir
 	if err := c.ApplyEnv(lookupEnv); err != nil {
 		return nil, err
 	}
