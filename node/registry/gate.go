@@ -29,13 +29,23 @@ func permissionOf(txType string) uint64 {
 // only active members send, within their permissions; anyone may send a
 // registration (which judges its sender itself). An open chain admits
 // everyone.
-func (*Module) AdmitSender(ctx *app.Context, sender attest.Address, txType string) error {
+func (mod *Module) AdmitSender(ctx *app.Context, sender attest.Address, txType string) error {
 	if txType == ModuleName+app.TypeSeparator+MethodRegister {
 		return nil
 	}
-	rule, err := GetRule(ctx.State)
-	if err != nil || rule == nil {
-		return err
+	switch mod.rule.Load() {
+	case ruleAbsent:
+		return nil
+	case ruleUnknown:
+		rule, err := GetRule(ctx.State)
+		if err != nil {
+			return err
+		}
+		if rule == nil {
+			mod.rule.Store(ruleAbsent)
+			return nil
+		}
+		mod.rule.Store(rulePresent)
 	}
 	m, err := GetMember(ctx.State, sender)
 	switch {

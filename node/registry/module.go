@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"sync/atomic"
 	"strconv"
 
 	"github.com/ethereum/go-ethereum/rlp"
@@ -21,7 +22,19 @@ const (
 )
 
 // Module is the registry module.
-type Module struct{}
+type Module struct {
+	// rule caches whether the chain has an identity rule, which its genesis
+	// fixes for good: on an open chain the sender gate then skips the state
+	// read on every transaction. ruleUnknown until the first one asks.
+	rule atomic.Int32
+}
+
+// Values of Module.rule.
+const (
+	ruleUnknown int32 = iota
+	ruleAbsent
+	rulePresent
+)
 
 // NewModule returns the registry module.
 func NewModule() *Module { return &Module{} }
