@@ -2,8 +2,8 @@ package registry
 
 import (
 	"fmt"
-	"sync/atomic"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/rlp"
 
