@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/spf13/cobra"
 
@@ -340,7 +340,7 @@ func readSigs(cmd *cobra.Command, flag string) ([]attest.GroupSig, error) {
 		if err := dec.Decode(&s); err != nil {
 			return nil, fmt.Errorf("--%s %s: %w", flag, path, err)
 		}
-		b, err := decodeHex(s.Sig)
+		b, err := hexutil.Decode(s.Sig)
 		if err != nil || len(b) != attest.SchnorrSigLength {
 			return nil, fmt.Errorf("--%s %s: sig is not 64 bytes of hex", flag, path)
 		}
@@ -362,20 +362,11 @@ func schnorrKeyFlag(cmd *cobra.Command, flag string) (*attest.SchnorrPrivateKey,
 
 func hashFlag(cmd *cobra.Command, flag string) (attest.Hash, error) {
 	s, _ := cmd.Flags().GetString(flag)
-	b, err := decodeHex(s)
+	b, err := hexutil.Decode(s)
 	if err != nil || len(b) != len(attest.Hash{}) {
 		return attest.Hash{}, fmt.Errorf("--%s %q: want 32 bytes as 0x-prefixed hex", flag, s)
 	}
 	return attest.Hash(b), nil
-}
-
-// decodeHex reads 0x-prefixed hex.
-func decodeHex(s string) ([]byte, error) {
-	rest, ok := strings.CutPrefix(s, "0x")
-	if !ok || rest == "" {
-		return nil, errors.New("want 0x-prefixed hex")
-	}
-	return hex.DecodeString(rest)
 }
 
 // expiresFlag reads --expires: RFC 3339, or unix milliseconds.

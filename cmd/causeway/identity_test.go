@@ -203,8 +203,8 @@ func TestCertificatesThroughTheCLI(t *testing.T) {
 	r = tx("issue-certificate", "--template", "kyc", "--holder", holder, "--value", "Ada", "--value", "GB")
 	requireOK(t, r)
 	var id string
-	for _, line := range splitLines(r.stdout) {
-		if _, rest, ok := cutPrefix(line, "certificate "); ok {
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if rest, ok := strings.CutPrefix(line, "certificate "); ok {
 			id = rest[:66]
 		}
 	}
@@ -225,32 +225,4 @@ func TestCertificatesThroughTheCLI(t *testing.T) {
 	r = tx("revoke-certificate", "--id", id)
 	require.Equal(t, exitError, r.code)
 	require.Contains(t, r.stderr, "already_revoked")
-}
-
-func splitLines(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") }
-
-func cutPrefix(s, prefix string) (string, string, bool) {
-	rest, ok := strings.CutPrefix(s, prefix)
-	return prefix, rest, ok
-}
-
-// sign-action builds a change_rule from a JSON file of the new terms, and
-// refuses a file with keys a rule does not have.
-func TestSignChangeRule(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	key := filepath.Join(dir, "reg.key")
-	requireOK(t, causeway(t, "identity", "key", "new", "--out", key))
-	rule := filepath.Join(dir, "rule.json")
-	require.NoError(t, os.WriteFile(rule, []byte(`{"endorsements":3,"threshold":{"num":2,"den":3},
-		"methods":["blacklist","change_rule"],"roles":["user"],"accounts":["acme"]}`), 0o600))
-	args := []string{"identity", "sign-action", "--key", key, "--signer", "reg-1", "--genesis", attest.Hash{1}.Hex(),
-		"--method", "change_rule", "--nonce", "4", "--expires", "2030-01-01T00:00:00Z", "--rule", rule}
-	r := causeway(t, args...)
-	requireOK(t, r)
-	require.Contains(t, r.stdout, `"signer":"reg-1"`)
-	require.NoError(t, os.WriteFile(rule, []byte(`{"endorsements":3,"quorum":2}`), 0o600))
-	r = causeway(t, args...)
-	require.Equal(t, exitError, r.code)
-	require.Contains(t, r.stderr, "quorum")
 }
