@@ -15,6 +15,14 @@ type (
 	Identity       = rpc.Identity
 	IdentityHolder = rpc.IdentityHolder
 	KeyVersion     = rpc.KeyVersion
+	BondTerms      = rpc.BondTerms
+	MemberQuery    = rpc.MemberQuery
+	MemberPage     = rpc.MemberPage
+	Relayer        = rpc.Relayer
+	RelayerList    = rpc.RelayerList
+	SlashQuery     = rpc.SlashQuery
+	SlashPage      = rpc.SlashPage
+	Slash          = rpc.Slash
 )
 
 // Member returns the registry's record of addr at the latest height, or
@@ -35,6 +43,43 @@ func (c *Client) Identity(ctx context.Context) (*Identity, error) {
 		return nil, err
 	}
 	return id, nil
+}
+
+// Members returns a page of the registry's members at the latest height.
+func (c *Client) Members(ctx context.Context, q MemberQuery) (*MemberPage, error) {
+	var out *MemberPage
+	if err := c.call(ctx, &out, "cw_listMembers", q); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, fmt.Errorf("cw_listMembers: empty answer")
+	}
+	return out, nil
+}
+
+// Relayers returns every relayer the chain knows, with bonds, fees earned
+// and slash counts, at the latest height.
+func (c *Client) Relayers(ctx context.Context) (*RelayerList, error) {
+	var out *RelayerList
+	if err := c.call(ctx, &out, "cw_listRelayers"); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, fmt.Errorf("cw_listRelayers: empty answer")
+	}
+	return out, nil
+}
+
+// Slashes returns a page of the slashing evidence at the latest height.
+func (c *Client) Slashes(ctx context.Context, q SlashQuery) (*SlashPage, error) {
+	var out *SlashPage
+	if err := c.call(ctx, &out, "cw_listSlashes", q); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, fmt.Errorf("cw_listSlashes: empty answer")
+	}
+	return out, nil
 }
 
 // Wire types of the certificate method.

@@ -105,7 +105,7 @@ func (b *backend) readAt(h uint64, fn func(app.KV) error) error {
 		return err
 	}
 	defer done()
-	return fn(app.ReadOnly(view))
+	return fn(app.ReadOnly(iterable{view}))
 }
 
 func notFoundIsNil(err error) error {

@@ -32,6 +32,24 @@ func AddressKey(addr attest.Address) []byte {
 	return out
 }
 
+// ParseAddressKey reads an address written by AddressKey; it refuses
+// anything else, uppercase digits included.
+func ParseAddressKey(b []byte) (attest.Address, error) {
+	var a attest.Address
+	if len(b) != 2+hex.EncodedLen(len(a)) || b[0] != '0' || b[1] != 'x' {
+		return a, fmt.Errorf("address key %q: want 0x and %d lowercase hex digits", b, hex.EncodedLen(len(a)))
+	}
+	for _, c := range b[2:] {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return a, fmt.Errorf("address key %q: want lowercase hex digits", b)
+		}
+	}
+	if _, err := hex.Decode(a[:], b[2:]); err != nil {
+		return a, fmt.Errorf("address key %q: %w", b, err)
+	}
+	return a, nil
+}
+
 // AccountNonce returns the next nonce addr must use.
 func AccountNonce(kv KV, addr attest.Address) (uint64, error) {
 	b, err := kv.Get(AccountKey(addr))

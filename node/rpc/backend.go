@@ -23,6 +23,7 @@ type Backend interface {
 	Feeds
 	XferReader
 	RegistryReader
+	RegistryLister
 }
 
 // ChainReader reads committed blocks and the node's status.

@@ -25,6 +25,8 @@ type Member struct {
 	Endorsers      []string `json:"endorsers"`
 	// Bond is a relayer's stake on this chain; null when it never bonded.
 	Bond *MemberBond `json:"bond"`
+	// FeesEarned are the relay fees paid to it since genesis, per denom.
+	FeesEarned []Coin `json:"fees_earned"`
 }
 
 // MemberBond is a relayer's bond: what is locked, what slashing burned,
@@ -51,6 +53,8 @@ type Identity struct {
 	RotationMinMs uint64           `json:"rotation_min_interval_ms"`
 	CAs           []IdentityHolder `json:"cas"`
 	Regulators    []IdentityHolder `json:"regulators"`
+	// BondTerms are what relayers must lock; null when they need no bond.
+	BondTerms *BondTerms `json:"bond_terms"`
 }
 
 // IdentityHolder is a CA or regulator with its key history, oldest first;

@@ -107,3 +107,72 @@ func TestVerifyCertificate(t *testing.T) {
 	h2 := n.b.Commit().Block.Header.Height
 	require.Equal(t, rpc.CertExpired, verify(expiring.ID, h2).Status)
 }
+
+func TestRegistryListings(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	c := dial(t, n.httpURL())
+	var addrs []attest.Address
+	for i := range 5 {
+		a := attest.Address{byte(0x10 + i)}
+		addrs = append(addrs, a)
+		role := attest.RoleUser
+		if i%2 == 0 {
+			role = attest.RoleRelayer
+		}
+		n.b.SetMember(&rpc.Member{Address: a, Role: role, Status: "active", Permissions: []string{}, Endorsers: []string{},
+			FeesEarned: []rpc.Coin{{Denom: "USD", Amount: "5"}}})
+	}
+	n.b.SetSlash(&rpc.Slash{Relayer: addrs[0], TxHash: attest.Hash{1}, Type: "xfer.recv", Code: 101, Height: 1, Denom: "USD", Amount: "10"})
+	n.b.SetSlash(&rpc.Slash{Relayer: addrs[2], TxHash: attest.Hash{2}, Type: "xfer.ack", Code: 101, Height: 1, Denom: "USD", Amount: "10"})
+	h := n.b.Commit().Block.Header.Height
+
+	// Paging by two walks every member once, in order.
+	var got []attest.Address
+	q := rpc.MemberQuery{Limit: 2}
+	for {
+		var page rpc.MemberPage
+		require.NoError(t, c.CallContext(t.Context(), &page, "cw_listMembers", q, nil))
+		require.Equal(t, h, page.Height)
+		require.LessOrEqual(t, len(page.Members), 2)
+		for _, m := range page.Members {
+			got = append(got, m.Address)
+		}
+		if page.Next == nil {
+			break
+		}
+		q.After = page.Next
+	}
+	require.Equal(t, addrs, got)
+
+	var relayers rpc.MemberPage
+	require.NoError(t, c.CallContext(t.Context(), &relayers, "cw_listMembers", rpc.MemberQuery{Role: "relayer"}, nil))
+	require.Len(t, relayers.Members, 3)
+	var empty rpc.MemberPage
+	require.NoError(t, c.CallContext(t.Context(), &empty, "cw_listMembers", nil, h-1))
+	require.Empty(t, empty.Members, "none before the block that added them")
+	require.NotNil(t, empty.Members, "an empty list, not null")
+
+	var rl rpc.RelayerList
+	require.NoError(t, c.CallContext(t.Context(), &rl, "cw_listRelayers", nil))
+	require.Len(t, rl.Relayers, 3)
+	require.Equal(t, 1, rl.Relayers[0].Slashes)
+	require.Equal(t, []rpc.Coin{{Denom: "USD", Amount: "5"}}, rl.Relayers[0].FeesEarned)
+
+	var sp rpc.SlashPage
+	require.NoError(t, c.CallContext(t.Context(), &sp, "cw_listSlashes", rpc.SlashQuery{Relayer: &addrs[2]}, nil))
+	require.Len(t, sp.Slashes, 1)
+	require.Equal(t, "xfer.ack", sp.Slashes[0].Type)
+	require.NoError(t, c.CallContext(t.Context(), &sp, "cw_listSlashes", rpc.SlashQuery{Limit: 1}, nil))
+	require.Len(t, sp.Slashes, 1)
+	require.NotNil(t, sp.Next)
+
+	for _, bad := range []rpc.MemberQuery{{Role: "king"}, {Limit: -1}, {Limit: rpc.MaxListLimit + 1}} {
+		err := c.CallContext(t.Context(), &empty, "cw_listMembers", bad, nil)
+		requireCode(t, err, rpc.CodeInvalidParams, "invalid_params")
+	}
+	err := c.CallContext(t.Context(), &sp, "cw_listSlashes", rpc.SlashQuery{Limit: 5000}, nil)
+	requireCode(t, err, rpc.CodeInvalidParams, "invalid_params")
+	err = c.CallContext(t.Context(), &rl, "cw_listRelayers", h+100)
+	require.Error(t, err, "a height not reached")
+}

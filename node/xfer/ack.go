@@ -148,7 +148,7 @@ func payFee(ctx *app.Context, ackRelayer, recvRelayer attest.Address, p *attest.
 		share.Div(share, uint256.NewInt(1000))
 	}
 	if !share.IsZero() {
-		if err := bank.Transfer(ctx, FeeAddress(), recvRelayer, p.Denom, share); err != nil {
+		if err := addEarned(ctx, recvRelayer, p.Denom, share); err != nil {
 			return err
 		}
 	}
@@ -156,5 +156,5 @@ func payFee(ctx *app.Context, ackRelayer, recvRelayer attest.Address, p *attest.
 	if rest.IsZero() {
 		return nil
 	}
-	return bank.Transfer(ctx, FeeAddress(), ackRelayer, p.Denom, rest)
+	return addEarned(ctx, ackRelayer, p.Denom, rest)
 }

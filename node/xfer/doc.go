@@ -18,13 +18,15 @@
 //	xout/<dst>/<seq>           packet commitment (attest.PacketCommitment), until the ack
 //	xtask/<dst>/<seq>          Task: the packet and its pending/finished/refunded status
 //	xin/<src>/<seq>            receipt (attest.EncodeReceipt), written once
+//	xearned/<addr>/<denom>     relay fees addr has been paid since genesis
 //
 // Balances move only through node/bank: a native asset leaving goes into
 // the route's escrow account EscrowAddress(dst), a voucher going home
 // ("<dst>/..." leaving for dst) is burned, a packet arriving mints the
 // voucher "<src>/<denom>" or, for an asset returning home, releases the
 // escrow of the route it left by. Relay fees wait in FeeAddress until the
-// ack pays them to its submitter.
+// ack pays them to the relayers of
+// its recv and its ack, adding to their earnings.
 //
 // Rejections carry the stable codes of codes.go (3xx), the app's (2xx) or,
 // for a failed signature, QC or proof, attest's (1xx). A rejected

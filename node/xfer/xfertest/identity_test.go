@@ -1,6 +1,8 @@
 package xfertest_test
 
 import (
+	"bytes"
+	"slices"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/rlp"
@@ -177,6 +179,23 @@ func TestForgedQCSlashesTheBond(t *testing.T) {
 	require.Equal(t, uint32(attest.CodeBadSignature), ev.Code)
 	require.Equal(t, "xfer.recv", ev.Type)
 	require.Equal(t, supply-1_000, balanceOfSupply(t, b), "the slashed amount is burned")
+	relayer := xfertest.Relayer().Address
+	all, more, err := registry.ListSlashes(b.State(), nil, nil, 0)
+	require.NoError(t, err)
+	require.False(t, more)
+	require.Equal(t, []*registry.Slash{ev}, all, "listed with the evidence")
+	mine, _, err := registry.ListSlashes(b.State(), &relayer, nil, 1)
+	require.NoError(t, err)
+	require.Equal(t, all, mine)
+	none, _, err := registry.ListSlashes(b.State(), &attest.Address{7}, nil, 0)
+	require.NoError(t, err)
+	require.Empty(t, none)
+	after, _, err := registry.ListSlashes(b.State(), nil, &h, 0)
+	require.NoError(t, err)
+	require.Empty(t, after, "nothing after the last")
+	bonds, err := registry.ListBonds(b.State())
+	require.NoError(t, err)
+	require.Equal(t, []registry.BondRecord{{Relayer: relayer, Bond: bond}}, bonds)
 
 	r := xfertest.NewRelay(n)
 	require.NoError(t, r.Settle(settleRounds))
@@ -228,4 +247,18 @@ func TestRelayFeeSplitsBetweenRecvAndAck(t *testing.T) {
 	require.Equal(t, xfer.TaskFinished, task(t, a, beta, sent[0].Seq).Status)
 	require.Equal(t, uint64(3), balance(t, a, deliverer.Address, usd).Uint64(), "30% to the recv relayer")
 	require.Equal(t, uint64(7), balance(t, a, xfertest.Relayer().Address, usd).Uint64(), "the rest to the ack relayer")
+
+	// The chain keeps what each relayer earned, listed from state.
+	earned := func(addr attest.Address) []bank.Coin {
+		coins, err := xfer.Earned(a.State(), addr)
+		require.NoError(t, err)
+		return coins
+	}
+	require.Equal(t, []bank.Coin{{Denom: usd, Amount: uint256.NewInt(3)}}, earned(deliverer.Address))
+	require.Equal(t, []bank.Coin{{Denom: usd, Amount: uint256.NewInt(7)}}, earned(xfertest.Relayer().Address))
+	require.Empty(t, earned(attest.Address{9}))
+	earners, err := xfer.Earners(a.State())
+	require.NoError(t, err)
+	require.ElementsMatch(t, []attest.Address{deliverer.Address, xfertest.Relayer().Address}, earners)
+	require.True(t, slices.IsSortedFunc(earners, func(x, y attest.Address) int { return bytes.Compare(x[:], y[:]) }))
 }
