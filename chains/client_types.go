@@ -17,6 +17,7 @@ type (
 	EventsNotification = rpc.EventsNotification
 	TxEvent            = rpc.TxEvent
 	Account            = rpc.Account
+	Balance            = rpc.Coin // an amount of one denom, as the node reports it
 	Validators         = rpc.Validators
 	Proofs             = rpc.Proofs
 	KeyProof           = rpc.KeyProof

@@ -108,6 +108,18 @@ func (c *chain) member(ctx context.Context, addr attest.Address) (*chains.Member
 	return try(ctx, c, func(ctx context.Context, n Node) (*chains.Member, error) { return n.Member(ctx, addr) })
 }
 
+func (c *chain) members(ctx context.Context, q chains.MemberQuery) (*chains.MemberPage, error) {
+	return try(ctx, c, func(ctx context.Context, n Node) (*chains.MemberPage, error) { return n.Members(ctx, q) })
+}
+
+func (c *chain) relayers(ctx context.Context) (*chains.RelayerList, error) {
+	return try(ctx, c, func(ctx context.Context, n Node) (*chains.RelayerList, error) { return n.Relayers(ctx) })
+}
+
+func (c *chain) slashes(ctx context.Context, q chains.SlashQuery) (*chains.SlashPage, error) {
+	return try(ctx, c, func(ctx context.Context, n Node) (*chains.SlashPage, error) { return n.Slashes(ctx, q) })
+}
+
 func (c *chain) clientState(ctx context.Context, of string) (*chains.LightClient, error) {
 	return try(ctx, c, func(ctx context.Context, n Node) (*chains.LightClient, error) { return n.ClientState(ctx, of) })
 }

@@ -38,6 +38,9 @@ type Node interface {
 	Validators(ctx context.Context) (*chains.Validators, error)
 	Account(ctx context.Context, addr attest.Address) (*chains.Account, error)
 	Member(ctx context.Context, addr attest.Address) (*chains.Member, error)
+	Members(ctx context.Context, q chains.MemberQuery) (*chains.MemberPage, error)
+	Relayers(ctx context.Context) (*chains.RelayerList, error)
+	Slashes(ctx context.Context, q chains.SlashQuery) (*chains.SlashPage, error)
 	Route(ctx context.Context, chain string) (*chains.Route, error)
 	ClientState(ctx context.Context, chain string) (*chains.LightClient, error)
 	SendRawTransaction(ctx context.Context, raw []byte) (attest.Hash, error)
@@ -147,6 +150,18 @@ func (e *endpoint) Account(ctx context.Context, addr attest.Address) (*chains.Ac
 
 func (e *endpoint) Member(ctx context.Context, addr attest.Address) (*chains.Member, error) {
 	return use(ctx, e, func(c *chains.Client) (*chains.Member, error) { return c.Member(ctx, addr) })
+}
+
+func (e *endpoint) Members(ctx context.Context, q chains.MemberQuery) (*chains.MemberPage, error) {
+	return use(ctx, e, func(c *chains.Client) (*chains.MemberPage, error) { return c.Members(ctx, q) })
+}
+
+func (e *endpoint) Relayers(ctx context.Context) (*chains.RelayerList, error) {
+	return use(ctx, e, func(c *chains.Client) (*chains.RelayerList, error) { return c.Relayers(ctx) })
+}
+
+func (e *endpoint) Slashes(ctx context.Context, q chains.SlashQuery) (*chains.SlashPage, error) {
+	return use(ctx, e, func(c *chains.Client) (*chains.SlashPage, error) { return c.Slashes(ctx, q) })
 }
 
 func (e *endpoint) Route(ctx context.Context, chain string) (*chains.Route, error) {

@@ -158,18 +158,6 @@ func routeView(src string, rt *chains.Route) api.Route {
 	return v
 }
 
-func (s *server) listRelayers(w http.ResponseWriter, r *http.Request, _ caller) {
-	stats, err := s.store.RelayerStats(r.Context())
-	if err != nil {
-		s.internal(w, "read relayer stats", err)
-		return
-	}
-	if stats == nil {
-		stats = []settlement.RelayerStat{}
-	}
-	writeJSON(w, http.StatusOK, api.RelayerList{Relayers: stats})
-}
-
 // chainAndAddress reads the {chain} and {address} path values, answering
 // the problem itself when either is bad.
 func (s *server) chainAndAddress(w http.ResponseWriter, r *http.Request) (*chain, attest.Address, bool) {
@@ -199,31 +187,6 @@ func (s *server) getAccount(w http.ResponseWriter, r *http.Request, _ caller) {
 	out := api.Account{Chain: ch.id, Address: addr, Height: acct.Height, Nonce: acct.Nonce, Balances: make([]api.Coin, len(acct.Balances))}
 	for i, b := range acct.Balances {
 		out.Balances[i] = api.Coin{Denom: b.Denom, Amount: b.Amount}
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-// getMember answers the chain registry's record of a member; 404 when the
-// address never registered or the chain has no identity rule.
-func (s *server) getMember(w http.ResponseWriter, r *http.Request, _ caller) {
-	ch, addr, ok := s.chainAndAddress(w, r)
-	if !ok {
-		return
-	}
-	m, err := ch.member(r.Context(), addr)
-	if err != nil {
-		writeProblem(w, s.chainProblem(ch.id, "read member", err))
-		return
-	}
-	if m == nil {
-		writeProblem(w, api.NewProblem(api.CodeNotFound, addr.Hex()+" is not a member of "+ch.id+
-			" (it never registered, or the chain admits everyone)"))
-		return
-	}
-	out := api.Member{Chain: ch.id, Address: m.Address, Height: m.Height, Role: m.Role.String(), Parent: m.Parent,
-		Status: m.Status, Permissions: m.Permissions, AdmittedHeight: m.AdmittedHeight, Endorsers: m.Endorsers}
-	if b := m.Bond; b != nil {
-		out.Bond = &api.MemberBond{Denom: b.Denom, Amount: b.Amount, Slashed: b.Slashed, ReleaseMs: b.ReleaseMs}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -1,10 +1,15 @@
 package gateway
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +18,7 @@ import (
 
 	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/chains"
+	"github.com/causeway/causeway/node/rpc"
 	"github.com/causeway/causeway/relay/relaytest"
 	"github.com/causeway/causeway/settlement"
 	"github.com/causeway/causeway/settlement/gateway/api"
@@ -143,6 +149,13 @@ func (deadNode) Account(context.Context, attest.Address) (*chains.Account, error
 	return nil, errNoAnswer
 }
 func (deadNode) Route(context.Context, string) (*chains.Route, error) { return nil, errNoAnswer }
+func (deadNode) Relayers(context.Context) (*chains.RelayerList, error) { return nil, errNoAnswer }
+func (deadNode) Members(context.Context, chains.MemberQuery) (*chains.MemberPage, error) {
+	return nil, errNoAnswer
+}
+func (deadNode) Slashes(context.Context, chains.SlashQuery) (*chains.SlashPage, error) {
+	return nil, errNoAnswer
+}
 
 // A chain whose endpoints are all down is listed with up=false, and what
 // needs it answers 503.
@@ -209,32 +222,6 @@ func TestGetAccount(t *testing.T) {
 	require.Equal(t, "address", p.Errors[0].Field)
 }
 
-func TestListRelayers(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	var list api.RelayerList
-	e.get("/v1/relayers").decode(t, &list)
-	require.NotNil(t, list.Relayers)
-	require.Empty(t, list.Relayers)
-
-	relayer := relaytest.FreshAddress()
-	for i := range 3 {
-		var h attest.Hash
-		h[0], h[1] = 0x77, byte(i)
-		_, err := e.store.CreateSubmission(t.Context(), &settlement.Submission{Chain: "beta", TxHash: h, Kind: settlement.KindRecv,
-			Signer: relayer, Nonce: uint64(i), BatchSize: 2, Status: settlement.SubmissionPending})
-		require.NoError(t, err)
-		_, err = e.store.UpdateSubmission(t.Context(), "beta", h, settlement.SubmissionUpdate{Status: settlement.SubmissionIncluded, Height: 5})
-		require.NoError(t, err)
-	}
-	e.get("/v1/relayers").decode(t, &list)
-	require.Len(t, list.Relayers, 1)
-	require.Equal(t, relayer, list.Relayers[0].Signer)
-	require.Equal(t, "beta", list.Relayers[0].Chain)
-	require.Equal(t, 3, list.Relayers[0].Included)
-	require.Equal(t, 6, list.Relayers[0].Packets)
-}
-
 func TestReconciliation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -254,26 +241,93 @@ func TestReconciliation(t *testing.T) {
 	require.Equal(t, "10", rep.Results[0].Escrow.Dec())
 }
 
-// memberNode answers cw_getMember from a fixed table, as a consortium
-// chain's node would; every other call goes to the wrapped node.
+// memberNode answers the registry's reads from fixed tables, as a
+// consortium chain's node would; every other call goes to the wrapped node.
 type memberNode struct {
 	Node
 	members map[attest.Address]*chains.Member
+	slashes []*chains.Slash // in tx-hash order
 }
 
 func (m *memberNode) Member(_ context.Context, addr attest.Address) (*chains.Member, error) {
 	return m.members[addr], nil
 }
 
-// consortiumMembers is a relayer with a bond and a blacklisted exchange.
+func (m *memberNode) sorted() []*chains.Member {
+	out := slices.Collect(maps.Values(m.members))
+	slices.SortFunc(out, func(a, b *chains.Member) int { return bytes.Compare(a.Address[:], b.Address[:]) })
+	return out
+}
+
+func (m *memberNode) Members(_ context.Context, q chains.MemberQuery) (*chains.MemberPage, error) {
+	if q.Limit == 0 {
+		q.Limit = rpc.DefaultListLimit
+	}
+	out := &chains.MemberPage{Height: 9, Members: []*chains.Member{}}
+	for _, mem := range m.sorted() {
+		if (q.After != nil && bytes.Compare(mem.Address[:], q.After[:]) <= 0) || (q.Role != "" && mem.Role.String() != q.Role) {
+			continue
+		}
+		if len(out.Members) == q.Limit {
+			out.Next = &out.Members[q.Limit-1].Address
+			break
+		}
+		out.Members = append(out.Members, mem)
+	}
+	return out, nil
+}
+
+func (m *memberNode) Relayers(context.Context) (*chains.RelayerList, error) {
+	out := &chains.RelayerList{Height: 9, Terms: &chains.BondTerms{Denom: "USD", Min: "500", UnbondDelayMs: 60_000, SlashPermille: 100},
+		Relayers: []*chains.Relayer{}}
+	for _, mem := range m.sorted() {
+		if mem.Role != attest.RoleRelayer {
+			continue
+		}
+		r := &chains.Relayer{Address: mem.Address, Role: &mem.Role, Status: mem.Status, Bond: mem.Bond, FeesEarned: mem.FeesEarned}
+		for _, s := range m.slashes {
+			if s.Relayer == mem.Address {
+				r.Slashes++
+			}
+		}
+		out.Relayers = append(out.Relayers, r)
+	}
+	return out, nil
+}
+
+func (m *memberNode) Slashes(_ context.Context, q chains.SlashQuery) (*chains.SlashPage, error) {
+	out := &chains.SlashPage{Height: 9, Slashes: []*chains.Slash{}}
+	for _, s := range m.slashes {
+		if (q.After != nil && bytes.Compare(s.TxHash[:], q.After[:]) <= 0) || (q.Relayer != nil && s.Relayer != *q.Relayer) {
+			continue
+		}
+		if q.Limit > 0 && len(out.Slashes) == q.Limit {
+			out.Next = &out.Slashes[q.Limit-1].TxHash
+			break
+		}
+		out.Slashes = append(out.Slashes, s)
+	}
+	return out, nil
+}
+
+// consortiumMembers is a relayer with a bond, fees earned and two
+// slashings, a blacklisted exchange, and a second relayer that never
+// relayed.
 func consortiumMembers(t *testing.T) (*memberNode, attest.Address, attest.Address) {
 	relayer, banned := relaytest.FreshAddress(), relaytest.FreshAddress()
+	idle := relaytest.FreshAddress()
 	return &memberNode{Node: testPair(t).Beta.RPC, members: map[attest.Address]*chains.Member{
 		relayer: {Height: 9, Address: relayer, Role: attest.RoleRelayer, Parent: "acme/ops", Status: "active",
 			Permissions: []string{"relay"}, AdmittedHeight: 4, Endorsers: []string{"ca-1", "ca-2"},
-			Bond: &chains.MemberBond{Denom: "USD", Amount: "900", Slashed: "100"}},
+			Bond:       &chains.MemberBond{Denom: "USD", Amount: "900", Slashed: "100"},
+			FeesEarned: []chains.Balance{{Denom: "USD", Amount: "42"}}},
 		banned: {Height: 9, Address: banned, Role: attest.RoleExchange, Parent: "acme", Status: "blacklisted",
-			Permissions: []string{"send", "transfer"}, Endorsers: []string{}},
+			Permissions: []string{"send", "transfer"}, Endorsers: []string{}, FeesEarned: []chains.Balance{}},
+		idle: {Height: 9, Address: idle, Role: attest.RoleRelayer, Parent: "acme/ops", Status: "active",
+			Permissions: []string{"relay"}, AdmittedHeight: 5, Endorsers: []string{"ca-1", "ca-2"}, FeesEarned: []chains.Balance{}},
+	}, slashes: []*chains.Slash{
+		{Relayer: relayer, TxHash: attest.Hash{0x01}, Type: "xfer.recv", Code: 101, Height: 6, Denom: "USD", Amount: "50"},
+		{Relayer: relayer, TxHash: attest.Hash{0x02}, Type: "xfer.ack", Code: 105, Height: 7, Denom: "USD", Amount: "50"},
 	}}, relayer, banned
 }
 
@@ -287,6 +341,7 @@ func TestGetMember(t *testing.T) {
 	require.Equal(t, "relayer", m.Role)
 	require.Equal(t, &api.MemberBond{Denom: "USD", Amount: "900", Slashed: "100"}, m.Bond)
 	require.Equal(t, []string{"ca-1", "ca-2"}, m.Endorsers)
+	require.Equal(t, []api.Coin{{Denom: "USD", Amount: "42"}}, m.FeesEarned)
 	e.get("/v1/members/beta/"+banned.Hex()).decode(t, &m)
 	require.Equal(t, "blacklisted", m.Status)
 
@@ -294,4 +349,156 @@ func TestGetMember(t *testing.T) {
 	e.get("/v1/members/alpha/"+relayer.Hex()).requireProblem(t, http.StatusNotFound, api.CodeNotFound) // an open chain
 	e.get("/v1/members/gamma/"+relayer.Hex()).requireProblem(t, http.StatusNotFound, api.CodeUnknownChain)
 	e.get("/v1/members/beta/0x12").requireProblem(t, http.StatusBadRequest, api.CodeInvalidParameter)
+}
+
+// Members list by address with a cursor, filtered by role; an open chain
+// lists none.
+func TestListMembers(t *testing.T) {
+	t.Parallel()
+	node, relayer, banned := consortiumMembers(t)
+	e := newEnv(t, withNodes("beta", node))
+	var all api.MemberList
+	e.get("/v1/members/beta").decode(t, &all)
+	require.Equal(t, "beta", all.Chain)
+	require.Len(t, all.Members, 3)
+	require.Empty(t, all.NextCursor)
+
+	var walked []attest.Address
+	path := "/v1/members/beta?limit=1"
+	for range 10 {
+		var page api.MemberList
+		e.get(path).decode(t, &page)
+		require.LessOrEqual(t, len(page.Members), 1)
+		for _, m := range page.Members {
+			walked = append(walked, m.Address)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		path = "/v1/members/beta?limit=1&cursor=" + page.NextCursor
+	}
+	require.Len(t, walked, 3)
+	for i, m := range all.Members {
+		require.Equal(t, m.Address, walked[i], "pages walk the list in order")
+	}
+
+	var relayers api.MemberList
+	e.get("/v1/members/beta?role=relayer").decode(t, &relayers)
+	require.Len(t, relayers.Members, 2)
+	require.NotContains(t, []attest.Address{relayers.Members[0].Address, relayers.Members[1].Address}, banned)
+	require.Contains(t, []attest.Address{relayers.Members[0].Address, relayers.Members[1].Address}, relayer)
+
+	var open api.MemberList
+	e.get("/v1/members/alpha").decode(t, &open)
+	require.NotNil(t, open.Members)
+	require.Empty(t, open.Members, "an open chain has no members")
+
+	e.get("/v1/members/gamma").requireProblem(t, http.StatusNotFound, api.CodeUnknownChain)
+	for q, field := range map[string]string{
+		"role=king": "role", "limit=0": "limit", "limit=1001": "limit", "limit=x": "limit", "cursor=": "cursor",
+		"cursor=0x12": "cursor", "status=active": "status", "role=user&role=relayer": "role",
+	} {
+		p := e.get("/v1/members/beta?"+q).requireProblem(t, http.StatusBadRequest, api.CodeInvalidParameter)
+		require.Equal(t, field, p.Errors[0].Field, q)
+	}
+}
+
+// Slashings list with their evidence, by relayer and page.
+func TestListSlashes(t *testing.T) {
+	t.Parallel()
+	node, relayer, _ := consortiumMembers(t)
+	e := newEnv(t, withNodes("beta", node))
+	var list api.SlashList
+	e.get("/v1/slashes/beta").decode(t, &list)
+	require.Len(t, list.Slashes, 2)
+	require.Equal(t, api.Slash{Relayer: relayer, TxHash: attest.Hash{0x01}, Type: "xfer.recv", Code: 101, Height: 6,
+		Denom: "USD", Amount: "50"}, list.Slashes[0])
+
+	e.get("/v1/slashes/beta?limit=1").decode(t, &list)
+	require.Len(t, list.Slashes, 1)
+	require.Equal(t, attest.Hash{0x01}.Hex(), list.NextCursor)
+	e.get("/v1/slashes/beta?limit=1&cursor=" + list.NextCursor).decode(t, &list)
+	require.Equal(t, "xfer.ack", list.Slashes[0].Type)
+
+	e.get("/v1/slashes/beta?relayer=" + relaytest.FreshAddress().Hex()).decode(t, &list)
+	require.NotNil(t, list.Slashes)
+	require.Empty(t, list.Slashes)
+
+	e.get("/v1/slashes/beta?relayer=0x12").requireProblem(t, http.StatusBadRequest, api.CodeInvalidParameter)
+	e.get("/v1/slashes/beta?cursor=0x12").requireProblem(t, http.StatusBadRequest, api.CodeInvalidParameter)
+	e.get("/v1/slashes/gamma").requireProblem(t, http.StatusNotFound, api.CodeUnknownChain)
+	down := newEnv(t, withNodes("beta", deadNode{}))
+	down.get("/v1/slashes/beta").requireProblem(t, http.StatusServiceUnavailable, api.CodeChainUnavailable)
+}
+
+// The relayer list joins the store's submissions with each chain's record
+// of bonds, fees and slashings; a chain that does not answer is named and
+// its relayers keep what the store holds.
+func TestListRelayers(t *testing.T) {
+	t.Parallel()
+	node, relayer, _ := consortiumMembers(t)
+	e := newEnv(t, withNodes("beta", node))
+	var before api.RelayerList
+	e.get("/v1/relayers").decode(t, &before)
+	require.NotNil(t, before.Relayers)
+
+	storeOnly := relaytest.FreshAddress()
+	for i, signer := range []attest.Address{relayer, relayer, relayer, storeOnly} {
+		var h attest.Hash
+		h[0], h[1] = 0x77, byte(i)
+		_, err := e.store.CreateSubmission(t.Context(), &settlement.Submission{Chain: "beta", TxHash: h, Kind: settlement.KindRecv,
+			Signer: signer, Nonce: uint64(i), BatchSize: 2, Status: settlement.SubmissionPending})
+		require.NoError(t, err)
+		_, err = e.store.UpdateSubmission(t.Context(), "beta", h, settlement.SubmissionUpdate{Status: settlement.SubmissionIncluded, Height: 5})
+		require.NoError(t, err)
+	}
+	find := func(list api.RelayerList, chain string, signer attest.Address) *api.Relayer {
+		for i := range list.Relayers {
+			if r := &list.Relayers[i]; r.Chain == chain && r.Signer == signer {
+				return r
+			}
+		}
+		return nil
+	}
+	var list api.RelayerList // fresh: decoding into a used list keeps fields the new one omits
+	e.get("/v1/relayers").decode(t, &list)
+	require.Empty(t, list.Unavailable)
+	require.Equal(t, "500", list.BondTerms["beta"].Min)
+	require.NotContains(t, list.BondTerms, "alpha", "an open chain has no terms")
+	r := find(list, "beta", relayer)
+	require.NotNil(t, r)
+	require.Equal(t, 3, r.Included)
+	require.Equal(t, 6, r.Packets)
+	require.NotNil(t, r.LastAt)
+	require.Equal(t, "relayer", r.Role)
+	require.Equal(t, "active", r.Status)
+	require.Equal(t, &api.MemberBond{Denom: "USD", Amount: "900", Slashed: "100"}, r.Bond)
+	require.Equal(t, []api.Coin{{Denom: "USD", Amount: "42"}}, r.FeesEarned)
+	require.Equal(t, 2, r.Slashes)
+	so := find(list, "beta", storeOnly)
+	require.NotNil(t, so)
+	require.Equal(t, 1, so.Included)
+	require.Empty(t, so.Role, "not a member")
+	require.Nil(t, so.Bond)
+	idle := 0
+	for _, x := range list.Relayers {
+		if x.Chain == "beta" && x.LastAt == nil {
+			idle++
+			require.Equal(t, "relayer", x.Role)
+			require.Zero(t, x.Included)
+		}
+	}
+	require.Equal(t, 1, idle, "the relayer that never relayed is listed from the chain")
+	require.True(t, slices.IsSortedFunc(list.Relayers, func(a, b api.Relayer) int {
+		return cmp.Or(strings.Compare(a.Chain, b.Chain), bytes.Compare(a.Signer[:], b.Signer[:]))
+	}))
+
+	down := newEnv(t, withNodes("beta", deadNode{}), withStore(e.store))
+	var partial api.RelayerList
+	down.get("/v1/relayers").decode(t, &partial)
+	require.Equal(t, []string{"beta"}, partial.Unavailable)
+	r = find(partial, "beta", relayer)
+	require.NotNil(t, r, "the store's record stays")
+	require.Equal(t, 3, r.Included)
+	require.Nil(t, r.Bond)
 }

@@ -58,7 +58,9 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/v1/routes", accessRead, s.listRoutes},
 		{http.MethodGet, "/v1/relayers", accessRead, s.listRelayers},
 		{http.MethodGet, "/v1/accounts/{chain}/{address}", accessRead, s.getAccount},
+		{http.MethodGet, "/v1/members/{chain}", accessRead, s.listMembers},
 		{http.MethodGet, "/v1/members/{chain}/{address}", accessRead, s.getMember},
+		{http.MethodGet, "/v1/slashes/{chain}", accessRead, s.listSlashes},
 		{http.MethodGet, "/v1/reconciliation", accessRead, s.reconciliation},
 		{http.MethodGet, "/v1/openapi.yaml", accessPublic, serveOpenAPI},
 	}

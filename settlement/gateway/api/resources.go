@@ -121,12 +121,80 @@ type RouteList struct {
 // RouteID names route src→dst.
 func RouteID(src, dst string) string { return src + "." + dst }
 
-// Relayer is one relay signer's work on one chain (GET /v1/relayers).
-type Relayer = settlement.RelayerStat
+// Relayer is one relay signer on one chain (GET /v1/relayers): what the
+// settlement store recorded of its submissions, and what the chain holds
+// of it — membership, bond, the relay fees it has been paid and how often
+// it was slashed.
+type Relayer struct {
+	Chain    string         `json:"chain"`
+	Signer   attest.Address `json:"signer"`
+	Included int            `json:"included"`
+	Failed   int            `json:"failed"`
+	Pending  int            `json:"pending"`
+	Dropped  int            `json:"dropped"`
+	// Packets sums the batch sizes of its included submissions.
+	Packets int `json:"packets"`
+	// LastAt is its last recorded submission; null when the store has
+	// none (a relayer known only from the chain).
+	LastAt *time.Time `json:"last_at"`
+	// Role and Status are its membership on a consortium chain; empty on
+	// an open chain or when it never registered.
+	Role       string      `json:"role,omitempty"`
+	Status     string      `json:"status,omitempty"`
+	Bond       *MemberBond `json:"bond,omitempty"` // absent when it never bonded
+	FeesEarned []Coin      `json:"fees_earned"`
+	Slashes    int         `json:"slashes"`
+}
 
-// RelayerList is GET /v1/relayers.
+// RelayerList is GET /v1/relayers, ordered by chain then signer.
+// BondTerms holds each chain's bonding terms, for chains that have them.
+// Unavailable names chains whose on-chain records could not be read: their
+// relayers show only what the store recorded.
 type RelayerList struct {
-	Relayers []Relayer `json:"relayers"`
+	Relayers    []Relayer             `json:"relayers"`
+	BondTerms   map[string]*BondTerms `json:"bond_terms"`
+	Unavailable []string              `json:"unavailable"`
+}
+
+// BondTerms are what a relayer must lock on a chain: Min of Denom, kept
+// UnbondDelayMs after unbonding; one failed verification burns
+// SlashPermille of the bond.
+type BondTerms struct {
+	Denom         string `json:"denom"`
+	Min           string `json:"min"`
+	UnbondDelayMs uint64 `json:"unbond_delay_ms"`
+	SlashPermille uint32 `json:"slash_permille"`
+}
+
+// MemberList is GET /v1/members/{chain}: one page of the chain registry's
+// members in address order. NextCursor is "" after the last page.
+type MemberList struct {
+	Chain      string    `json:"chain"`
+	Height     uint64    `json:"height"`
+	Members    []*Member `json:"members"`
+	NextCursor string    `json:"next_cursor"`
+}
+
+// Slash is one slashing recorded on a chain: the relay transaction that
+// failed verification, its type and code, where it landed and what was
+// burned from the relayer's bond.
+type Slash struct {
+	Relayer attest.Address `json:"relayer"`
+	TxHash  attest.Hash    `json:"tx_hash"`
+	Type    string         `json:"type"`
+	Code    uint32         `json:"code"`
+	Height  uint64         `json:"height"`
+	Denom   string         `json:"denom"`
+	Amount  string         `json:"amount"`
+}
+
+// SlashList is GET /v1/slashes/{chain}: one page of a chain's slashings in
+// transaction-hash order. NextCursor is "" after the last page.
+type SlashList struct {
+	Chain      string  `json:"chain"`
+	Height     uint64  `json:"height"`
+	Slashes    []Slash `json:"slashes"`
+	NextCursor string  `json:"next_cursor"`
 }
 
 // Member is GET /v1/members/{chain}/{address}: the chain registry's record
@@ -143,6 +211,7 @@ type Member struct {
 	AdmittedHeight uint64      `json:"admitted_height"`
 	Endorsers      []string    `json:"endorsers"`
 	Bond           *MemberBond `json:"bond,omitempty"` // a relayer's stake; absent when it never bonded
+	FeesEarned     []Coin      `json:"fees_earned"`    // relay fees paid to it since genesis
 }
 
 // MemberBond is a relayer's bond on a chain.

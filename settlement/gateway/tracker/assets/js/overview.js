@@ -20,7 +20,7 @@ export const RECENT_TRANSFERS = 50;
 const RELOAD_DELAY_MS = 50;
 
 const ROUTE_COLS = ['Route', 'State', 'Packets sent', 'Limits'];
-const RELAYER_COLS = ['Signer', 'Chain', 'Included', 'Failed', 'Pending', 'Packets', 'Last seen'];
+const RELAYER_COLS = ['Signer', 'Chain', 'Included', 'Failed', 'Pending', 'Packets', 'Bond', 'Fees earned', 'Slashed', 'Last seen'];
 const RECON_COLS = ['Route', 'Denom', 'Escrow', 'Vouchers', 'In flight', 'Result', 'Checked'];
 
 export function overviewView(scope, ui) {
@@ -38,7 +38,7 @@ export function overviewView(scope, ui) {
     section('live', 'Live transfers', liveNote, table.element),
     h('div', { class: 'columns' },
       section('routes', 'Routes', tableOf(ROUTE_COLS, routesBody, 'Routes between the chains')),
-      section('relayers', 'Relayers', tableOf(RELAYER_COLS, relayersBody, 'Relay signers and their submissions'))),
+      section('relayers', 'Relayers', tableOf(RELAYER_COLS, relayersBody, 'Relay signers: their submissions, bonds, fees earned and slashings'))),
     section('reconciliation', 'Reconciliation', tableOf(RECON_COLS, reconBody, 'Latest conservation check per route and denomination')));
 
   scope.every(CHAINS_POLL_MS, async () => {
@@ -163,8 +163,31 @@ function renderRelayers(body, relayers) {
     h('span', { class: 'num' }, String(r.failed)),
     h('span', { class: 'num' }, String(r.pending)),
     h('span', { class: 'num' }, String(r.packets)),
-    h('span', { title: r.last_at }, ago(r.last_at)),
+    bondCell(r.bond),
+    h('span', { class: 'num' }, coins(r.fees_earned)),
+    h('span', { class: 'num' }, String(r.slashes)),
+    r.last_at ? h('span', { title: r.last_at }, ago(r.last_at)) : 'never',
   ], { dataset: { signer: r.signer, chain: r.chain } })));
+}
+
+// bondCell shows a relayer's stake: what is locked, what slashing burned
+// and whether it is on its way back.
+function bondCell(b) {
+  if (!b) {
+    return 'none';
+  }
+  const parts = [`${amount(b.amount)} ${b.denom}`];
+  if (b.slashed !== '0') {
+    parts.push(`${amount(b.slashed)} burned`);
+  }
+  if (b.release_ms) {
+    parts.push(`unbonding until ${clock(new Date(b.release_ms).toISOString())}`);
+  }
+  return h('span', { class: 'num' }, parts.join(' · '));
+}
+
+function coins(list) {
+  return list.length ? list.map((c) => `${amount(c.amount)} ${c.denom}`).join(', ') : '0';
 }
 
 function renderReconciliation(body, results) {
