@@ -148,7 +148,7 @@ func (deadNode) Validators(context.Context) (*chains.Validators, error) {
 func (deadNode) Account(context.Context, attest.Address) (*chains.Account, error) {
 	return nil, errNoAnswer
 }
-func (deadNode) Route(context.Context, string) (*chains.Route, error) { return nil, errNoAnswer }
+func (deadNode) Route(context.Context, string) (*chains.Route, error)  { return nil, errNoAnswer }
 func (deadNode) Relayers(context.Context) (*chains.RelayerList, error) { return nil, errNoAnswer }
 func (deadNode) Members(context.Context, chains.MemberQuery) (*chains.MemberPage, error) {
 	return nil, errNoAnswer
@@ -417,10 +417,10 @@ func TestListSlashes(t *testing.T) {
 	e.get("/v1/slashes/beta?limit=1").decode(t, &list)
 	require.Len(t, list.Slashes, 1)
 	require.Equal(t, attest.Hash{0x01}.Hex(), list.NextCursor)
-	e.get("/v1/slashes/beta?limit=1&cursor=" + list.NextCursor).decode(t, &list)
+	e.get("/v1/slashes/beta?limit=1&cursor="+list.NextCursor).decode(t, &list)
 	require.Equal(t, "xfer.ack", list.Slashes[0].Type)
 
-	e.get("/v1/slashes/beta?relayer=" + relaytest.FreshAddress().Hex()).decode(t, &list)
+	e.get("/v1/slashes/beta?relayer="+relaytest.FreshAddress().Hex()).decode(t, &list)
 	require.NotNil(t, list.Slashes)
 	require.Empty(t, list.Slashes)
 

@@ -261,4 +261,3 @@ func (s *server) chainRelayers(ctx context.Context) map[string]relayersResult {
 	wg.Wait()
 	return out
 }
-
