@@ -5,10 +5,12 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/holiman/uint256"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
@@ -69,6 +71,12 @@ type ChainSummary struct {
 	Height    uint64 // latest height its first endpoint reported
 	Endpoints int
 	Signers   []attest.Address
+	// Consortium is set when the chain admits only registered members; each
+	// signer is then an active member allowed to relay.
+	Consortium bool
+	// Bonds follows Signers on a chain whose relayers must bond: each
+	// signer's bond, as "<amount> <denom>"; nil on other chains.
+	Bonds []string
 }
 
 // Open checks cfg against the world and wires the service: it validates
@@ -122,6 +130,9 @@ func open(ctx context.Context, cfg *Config, log *zap.Logger, checkOnly bool) (sv
 	for i := range cfg.Chains {
 		for _, k := range keys[i] {
 			s.summary.Chains[i].Signers = append(s.summary.Chains[i].Signers, attest.AddressOf(k))
+		}
+		if err := checkSigners(ctx, eps[i][0], i, &s.summary.Chains[i]); err != nil {
+			return nil, err
 		}
 	}
 	if err := s.openBackends(ctx, checkOnly); err != nil {
@@ -318,6 +329,69 @@ func checkLightClients(ctx context.Context, cfg *Config, eps [][]*chains.Client,
 					zap.String("chain_id", ch.ID), zap.String("counterparty", other.ID), zap.Uint64("height", lc.FrozenHeight))
 			}
 		}
+	}
+	return nil
+}
+
+// checkSigners checks that the relay may relay on a consortium chain with
+// every signer it holds: each must be an active member allowed to relay
+// and, where the chain makes relayers bond, bonded at the minimum and not
+// unbonding. Otherwise every delivery would be refused on chain, so the
+// relay refuses to start and says how to fix it.
+func checkSigners(ctx context.Context, c *chains.Client, i int, sum *ChainSummary) error {
+	id, err := c.Identity(ctx)
+	if err != nil {
+		return fmt.Errorf("chains[%d]: read %s's identity rule: %w", i, sum.ID, err)
+	}
+	if id == nil {
+		return nil // an open chain: anyone relays
+	}
+	sum.Consortium = true
+	var min *uint256.Int
+	if t := id.BondTerms; t != nil {
+		if min, err = chains.ParseAmount(t.Min); err != nil {
+			return fmt.Errorf("chains[%d]: %s's bond minimum %q: %w", i, sum.ID, t.Min, err)
+		}
+		sum.Bonds = make([]string, len(sum.Signers))
+	}
+	for j, addr := range sum.Signers {
+		key := fmt.Sprintf("chains[%d].signers[%d] %s", i, j, addr.Hex())
+		m, err := c.Member(ctx, addr)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%s: read its membership of %s: %w", key, sum.ID, err)
+		case m == nil:
+			return fmt.Errorf("%s is not a member of %s, which admits only registered members: register it "+
+				"with the relayer role (causeway tx register) and bond (causeway tx bond)", key, sum.ID)
+		case m.Status != "active":
+			return fmt.Errorf("%s is %s on %s and may not send", key, m.Status, sum.ID)
+		case !slices.Contains(m.Permissions, "relay"):
+			return fmt.Errorf("%s may not relay on %s: its permissions are %v", key, sum.ID, m.Permissions)
+		}
+		if min == nil {
+			continue
+		}
+		t := id.BondTerms
+		if m.Role != attest.RoleRelayer {
+			return fmt.Errorf("%s is a %s on %s, where only bonded relayers relay: register a key with the relayer role",
+				key, m.Role, sum.ID)
+		}
+		if m.Bond == nil {
+			return fmt.Errorf("%s has no bond on %s: bond at least %s %s (causeway tx bond)", key, sum.ID, t.Min, t.Denom)
+		}
+		if m.Bond.ReleaseMs != 0 {
+			return fmt.Errorf("%s is unbonding on %s and may not relay: its bond returns at %s; bond a new relayer key",
+				key, sum.ID, time.UnixMilli(int64(m.Bond.ReleaseMs)).UTC().Format(time.RFC3339))
+		}
+		amt, err := chains.ParseAmount(m.Bond.Amount)
+		if err != nil {
+			return fmt.Errorf("%s: its bond on %s reads %q: %w", key, sum.ID, m.Bond.Amount, err)
+		}
+		if amt.Lt(min) {
+			return fmt.Errorf("%s has %s %s bonded on %s, below the minimum %s: bond the difference (causeway tx bond)",
+				key, m.Bond.Amount, t.Denom, sum.ID, t.Min)
+		}
+		sum.Bonds[j] = m.Bond.Amount + " " + t.Denom
 	}
 	return nil
 }

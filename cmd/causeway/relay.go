@@ -98,8 +98,15 @@ func printRelayCheck(w io.Writer, path string, cfg *relay.Config, sum *relay.Sum
 		for i, a := range c.Signers {
 			signers[i] = a.Hex()
 		}
-		fmt.Fprintf(w, "  chain %s: %d endpoint(s) agree, height %d, light clients ok, signers %s\n",
-			c.ID, c.Endpoints, c.Height, strings.Join(signers, ", "))
+		for i := range c.Bonds {
+			signers[i] += " (bonded " + c.Bonds[i] + ")"
+		}
+		members := ""
+		if c.Consortium {
+			members = " (members allowed to relay)"
+		}
+		fmt.Fprintf(w, "  chain %s: %d endpoint(s) agree, height %d, light clients ok, signers %s%s\n",
+			c.ID, c.Endpoints, c.Height, strings.Join(signers, ", "), members)
 	}
 	store := "store " + sum.Store + " reachable"
 	if sum.StorePending {

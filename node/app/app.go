@@ -119,7 +119,20 @@ func (a *App) Check(kv KV, hash attest.Hash, sender attest.Address, t *tx.Tx) er
 	if err := a.admit(ctx, sender, t.Type); err != nil {
 		return err
 	}
-	return m.Check(ctx, sender, method, t.Payload)
+	err = m.Check(ctx, sender, method, t.Payload)
+	if err == nil || !IsRejection(err) {
+		return err
+	}
+	for _, o := range a.obs {
+		penal, perr := o.Penalizes(ctx, sender, t.Type, err)
+		if perr != nil {
+			return perr
+		}
+		if penal {
+			return nil // admitted to be rejected, and penalised, in a block
+		}
+	}
+	return err
 }
 
 // admit asks every sender gate about sender sending a txType.

@@ -72,6 +72,12 @@ type SenderGate interface {
 // writes stays (the registry slashes the bond of a relayer whose message
 // failed verification). It sees only transactions that reached execution
 // with a sender, and a coded rejection; an error it returns halts the block.
+//
+// Penalizes reports, for a transaction Check is about to refuse with
+// rejection, whether OnRejected would penalise it. Check then admits it
+// instead, so a block records the penalty: refused at the mempool, the
+// misbehaviour would cost its sender nothing.
 type RejectionObserver interface {
 	OnRejected(ctx *Context, sender attest.Address, txType string, rejection error) error
+	Penalizes(ctx *Context, sender attest.Address, txType string, rejection error) (bool, error)
 }

@@ -258,32 +258,52 @@ func releaseBonds(ctx *app.Context) error {
 }
 
 // slashable are the relay messages whose failed verification is provable
-// misbehaviour, and the verification codes that prove it: a header or QC
-// that does not verify, or a proof that does not match its header.
+// misbehaviour, and the verification codes that prove it: a QC that does
+// not verify, or a proof that does not match its header. A header whose
+// validators hash differs from the trusted set is not among them: an
+// honest relayer sends one when it races a handoff the light client has
+// not yet followed.
 var (
 	slashableTypes = []string{"xfer.recv", "xfer.ack", "xfer.update_client"}
 	slashableCodes = []attest.Code{attest.CodeBadSignature, attest.CodeUnknownSigner, attest.CodeInsufficientVote,
-		attest.CodeWrongValidators, attest.CodeHashMismatch, attest.CodeBadProof}
+		attest.CodeHashMismatch, attest.CodeBadProof}
 )
+
+// slashable returns the terms and bond of sender when rejection of its
+// txType is a slashing offence and it has a bond to slash; nil otherwise.
+func slashable(kv app.KV, sender attest.Address, txType string, rejection error) (*chains.BondParams, *Bond, error) {
+	if !slices.Contains(slashableTypes, txType) {
+		return nil, nil, nil
+	}
+	if !slices.Contains(slashableCodes, attest.Code(app.CodeOf(rejection))) {
+		return nil, nil, nil
+	}
+	p, err := GetBondParams(kv)
+	if err != nil || p == nil {
+		return nil, nil, err
+	}
+	b, err := GetBond(kv, sender)
+	if err != nil || b == nil || b.Amount.IsZero() {
+		return nil, nil, err
+	}
+	return p, b, nil
+}
+
+// Penalizes implements app.RejectionObserver: the mempool admits a bonded
+// relayer's relay message that fails verification, so that a block
+// slashes it.
+func (*Module) Penalizes(ctx *app.Context, sender attest.Address, txType string, rejection error) (bool, error) {
+	_, b, err := slashable(ctx.State, sender, txType, rejection)
+	return b != nil, err
+}
 
 // OnRejected implements app.RejectionObserver: a bonded relayer whose
 // relay message failed cryptographic verification loses the rule's share
 // of its bond (burned), and the evidence is recorded under the
 // transaction's hash.
 func (*Module) OnRejected(ctx *app.Context, sender attest.Address, txType string, rejection error) error {
-	if !slices.Contains(slashableTypes, txType) {
-		return nil
-	}
-	code := app.CodeOf(rejection)
-	if !slices.Contains(slashableCodes, attest.Code(code)) {
-		return nil
-	}
-	p, err := GetBondParams(ctx.State)
-	if err != nil || p == nil {
-		return err
-	}
-	b, err := GetBond(ctx.State, sender)
-	if err != nil || b == nil || b.Amount.IsZero() {
+	p, b, err := slashable(ctx.State, sender, txType, rejection)
+	if err != nil || b == nil {
 		return err
 	}
 	cut := new(uint256.Int).Mul(b.Amount, uint256.NewInt(uint64(p.SlashPermille)))
@@ -300,5 +320,5 @@ func (*Module) OnRejected(ctx *app.Context, sender attest.Address, txType string
 		return err
 	}
 	return write(ctx.State, slashKey(ctx.TxHash), &Slash{Relayer: sender, TxHash: ctx.TxHash, Type: txType,
-		Code: uint32(code), Height: ctx.Height, Amount: cut})
+		Code: uint32(app.CodeOf(rejection)), Height: ctx.Height, Amount: cut})
 }

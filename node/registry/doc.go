@@ -36,7 +36,11 @@
 //   - Bonded relayers (bonds.go): registry.bond and registry.unbond; with
 //     bonding terms in the rule only relayers bonded at the minimum send
 //     relay messages, and one whose message fails cryptographic
-//     verification is slashed (OnRejected) with the evidence kept.
+//     verification is slashed (OnRejected) with the evidence kept. The
+//     mempool admits such a message rather than refusing it (Penalizes),
+//     so the block that rejects it also slashes. Relay fees earned are
+//     kept per relayer by node/xfer; ListMembers, ListBonds and
+//     ListSlashes list the registry's records.
 //
 //   - change_rule replaces the rule's terms (not its CAs, regulators or
 //     members).
