@@ -53,15 +53,22 @@ func (c *testChain) addr(i int) attest.Address { return attest.AddressOf(c.keys[
 // startPair starts alpha and beta, linked as counterparties at genesis.
 func startPair(t *testing.T, editAlpha func(*chains.Genesis)) (alpha, beta *testChain) {
 	t.Helper()
+	return startPairWith(t, func(id string, g *chains.Genesis) {
+		if id == "alpha" && editAlpha != nil {
+			editAlpha(g)
+		}
+	})
+}
+
+// startPairWith starts alpha and beta, each genesis changed by edit first.
+func startPairWith(t *testing.T, editGenesis func(id string, g *chains.Genesis)) (alpha, beta *testChain) {
+	t.Helper()
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	params := chains.DefaultParams()
 	params.BlockIntervalMs = blockMs
 	out := make([]*testChain, 2)
 	for i, id := range []string{"alpha", "beta"} {
-		var edit func(*chains.Genesis)
-		if id == "alpha" {
-			edit = editAlpha
-		}
+		edit := func(g *chains.Genesis) { editGenesis(id, g) }
 		ln, err := localnet.New(localnet.Options{ChainID: id, Validators: validators, Accounts: 3, Seed: int64(200 + i),
 			Dir: t.TempDir(), Transport: localnet.TransportMem, ShareSigCache: true, Logger: log.Named(id), Edit: edit,
 			Params: &params, RPCPorts: make([]int, validators), P2PPorts: unboundPorts})

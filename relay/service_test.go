@@ -1,7 +1,6 @@
 package relay_test
 
 import (
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -17,7 +16,6 @@ import (
 	"github.com/causeway/causeway/chains"
 	"github.com/causeway/causeway/node/localnet"
 	"github.com/causeway/causeway/relay"
-	"github.com/causeway/causeway/settlement"
 )
 
 // servicePassword encrypts the test keystores (light scrypt).
@@ -147,40 +145,15 @@ func TestService(t *testing.T) {
 		admin := svc.AdminAddr()
 		require.NotEmpty(t, admin)
 
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error, 1)
-		go func() { done <- svc.Run(ctx) }()
-		defer func() {
-			cancel()
-			require.NoError(t, <-done, "Run ends cleanly")
-		}()
-		eventually(t, "/readyz answers 200", func() (bool, error) {
-			code, _ := httpGet(t, "http://"+admin+"/readyz")
-			return code == http.StatusOK, nil
+		relayOneTransfer(t, svc, alpha, beta, func() {
+			eventually(t, "/readyz answers 200", func() (bool, error) {
+				code, _ := httpGet(t, "http://"+admin+"/readyz")
+				return code == http.StatusOK, nil
+			})
+			code, body := httpGet(t, "http://"+admin+"/metrics")
+			require.Equal(t, http.StatusOK, code)
+			require.Contains(t, body, "causeway_relay_transitions_total")
 		})
-
-		seq := sendTransfers(t, alpha, beta, userA, 1, 100)[0]
-		var last *settlement.Transfer
-		eventually(t, "transfer alpha→beta finished in the store", func() (bool, error) {
-			tr, err := svc.Store.GetPacket(t.Context(), alpha.id, beta.id, seq)
-			if err != nil {
-				return false, nil // not seen by the watcher yet
-			}
-			if last == nil || tr.Status != last.Status {
-				t.Logf("transfer %s: %s", tr.ID, tr.Status)
-			}
-			last = tr
-			require.NotEqual(t, settlement.StatusRefunded, tr.Status, "%+v", tr)
-			return tr.Status == settlement.StatusFinished, nil
-		})
-		require.Equal(t, settlement.ReceiptOK, last.Receipt.Status)
-		requireFinished(t, alpha, beta, []uint64{seq})
-
-		code, body := httpGet(t, "http://"+admin+"/readyz")
-		require.Equal(t, http.StatusOK, code, body)
-		code, body = httpGet(t, "http://"+admin+"/metrics")
-		require.Equal(t, http.StatusOK, code)
-		require.Contains(t, body, "causeway_relay_transitions_total")
 	})
 }
 
