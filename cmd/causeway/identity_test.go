@@ -149,6 +149,23 @@ func TestIdentityFlowThroughTheCLI(t *testing.T) {
 	r = causeway(t, "query", "member", "--rpc", url, "--member", relayerAddr)
 	requireOK(t, r)
 	require.Regexp(t, `bond\s+25 USD \(bonded; slashed 0\)`, r.stdout)
+
+	r = causeway(t, "query", "relayers", "--rpc", url)
+	requireOK(t, r)
+	require.Regexp(t, relayerAddr+`\s+active\s+25 USD \(bonded; slashed 0\)\s+none\s+0`, r.stdout)
+	r = causeway(t, "query", "members", "--rpc", url, "--role", "relayer")
+	requireOK(t, r)
+	require.Contains(t, r.stdout, relayerAddr)
+	require.NotContains(t, r.stdout, member, "not a relayer")
+	r = causeway(t, "query", "members", "--rpc", url, "--limit", "1")
+	requireOK(t, r)
+	require.Contains(t, r.stdout, "more: --after 0x")
+	r = causeway(t, "query", "slashes", "--rpc", url, "--relayer", relayerAddr)
+	requireOK(t, r)
+	require.Contains(t, r.stdout, "no slashings")
+	r = causeway(t, "query", "members", "--rpc", url, "--role", "king")
+	require.Equal(t, exitError, r.code)
+	require.Contains(t, r.stderr, "--role")
 }
 
 func TestIdentityCommandsRefuseBadInput(t *testing.T) {

@@ -261,13 +261,10 @@ func printMember(w io.Writer, _ string, m *chains.Member) {
 	fmt.Fprintf(tw, "permissions\t%s\n", orNone(strings.Join(m.Permissions, ", ")))
 	fmt.Fprintf(tw, "identity hash\t%s\n", m.IdentityHash.Hex())
 	fmt.Fprintf(tw, "admitted\theight %d, endorsed by %s\n", m.AdmittedHeight, orNone(strings.Join(m.Endorsers, ", ")))
-	if b := m.Bond; b != nil {
-		state := "bonded"
-		if b.ReleaseMs != 0 {
-			state = fmt.Sprintf("unbonding, returned at %d", b.ReleaseMs)
-		}
-		fmt.Fprintf(tw, "bond\t%s %s (%s; slashed %s)\n", b.Amount, b.Denom, state, b.Slashed)
+	if m.Bond != nil {
+		fmt.Fprintf(tw, "bond\t%s\n", bondText(m.Bond))
 	}
+	fmt.Fprintf(tw, "relay fees earned\t%s\n", coinsText(m.FeesEarned))
 	_ = tw.Flush()
 }
 

@@ -186,7 +186,8 @@ func newQueryCmd() *cobra.Command {
 	cmd.PersistentFlags().String(flagTxRPC, defaultTxRPC, "JSON-RPC endpoint of a node of the chain to read")
 	cmd.PersistentFlags().Bool(flagQueryJSON, false, "print the node's JSON answer instead of a table")
 	cmd.AddCommand(newQueryTaskCmd(), newQueryReceiptCmd(), newQueryClientCmd(), newQueryRouteCmd(),
-		newQueryMemberCmd(), newQueryIdentityCmd(), newQueryCertificateCmd())
+		newQueryMemberCmd(), newQueryMembersCmd(), newQueryRelayersCmd(), newQuerySlashesCmd(), newQueryIdentityCmd(),
+		newQueryCertificateCmd())
 	return cmd
 }
 
