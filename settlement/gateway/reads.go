@@ -158,12 +158,22 @@ func routeView(src string, rt *chains.Route) api.Route {
 	return v
 }
 
-// chainAndAddress reads the {chain} and {address} path values, answering
-// the problem itself when either is bad.
-func (s *server) chainAndAddress(w http.ResponseWriter, r *http.Request) (*chain, attest.Address, bool) {
+// pathChain reads the {chain} path value, answering 404 itself when the
+// gateway does not serve that chain.
+func (s *server) pathChain(w http.ResponseWriter, r *http.Request) (*chain, bool) {
 	ch := s.chains.get(r.PathValue("chain"))
 	if ch == nil {
 		writeProblem(w, api.NewProblem(api.CodeUnknownChain, "the gateway does not serve chain "+strconv.Quote(r.PathValue("chain"))))
+		return nil, false
+	}
+	return ch, true
+}
+
+// chainAndAddress reads the {chain} and {address} path values, answering
+// the problem itself when either is bad.
+func (s *server) chainAndAddress(w http.ResponseWriter, r *http.Request) (*chain, attest.Address, bool) {
+	ch, ok := s.pathChain(w, r)
+	if !ok {
 		return nil, attest.Address{}, false
 	}
 	addr, ok := parseAddress(r.PathValue("address"))

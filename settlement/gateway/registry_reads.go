@@ -89,17 +89,26 @@ func pageQuery(q url.Values, allowed ...string) (limit int, cursor string, p *ap
 	return limit, q.Get("cursor"), nil
 }
 
-// listMembers answers a page of a chain's members; an open chain has none.
-func (s *server) listMembers(w http.ResponseWriter, r *http.Request, _ caller) {
-	ch := s.chains.get(r.PathValue("chain"))
-	if ch == nil {
-		writeProblem(w, api.NewProblem(api.CodeUnknownChain, "the gateway does not serve chain "+strconv.Quote(r.PathValue("chain"))))
-		return
+// chainPage reads the {chain} of a registry list and its query, with the
+// filter parameter it takes besides cursor and limit, answering the
+// problem itself when any is bad.
+func (s *server) chainPage(w http.ResponseWriter, r *http.Request, filter string) (ch *chain, q url.Values, limit int, cursor string, ok bool) {
+	if ch, ok = s.pathChain(w, r); !ok {
+		return nil, nil, 0, "", false
 	}
-	q := r.URL.Query()
-	limit, cursor, p := pageQuery(q, "role", "cursor", "limit")
+	q = r.URL.Query()
+	limit, cursor, p := pageQuery(q, filter, "cursor", "limit")
 	if p != nil {
 		writeProblem(w, p)
+		return nil, nil, 0, "", false
+	}
+	return ch, q, limit, cursor, true
+}
+
+// listMembers answers a page of a chain's members; an open chain has none.
+func (s *server) listMembers(w http.ResponseWriter, r *http.Request, _ caller) {
+	ch, q, limit, cursor, ok := s.chainPage(w, r, "role")
+	if !ok {
 		return
 	}
 	mq := chains.MemberQuery{Limit: limit}
@@ -135,15 +144,8 @@ func (s *server) listMembers(w http.ResponseWriter, r *http.Request, _ caller) {
 
 // listSlashes answers a page of the slashings recorded on a chain.
 func (s *server) listSlashes(w http.ResponseWriter, r *http.Request, _ caller) {
-	ch := s.chains.get(r.PathValue("chain"))
-	if ch == nil {
-		writeProblem(w, api.NewProblem(api.CodeUnknownChain, "the gateway does not serve chain "+strconv.Quote(r.PathValue("chain"))))
-		return
-	}
-	q := r.URL.Query()
-	limit, cursor, p := pageQuery(q, "relayer", "cursor", "limit")
-	if p != nil {
-		writeProblem(w, p)
+	ch, q, limit, cursor, ok := s.chainPage(w, r, "relayer")
+	if !ok {
 		return
 	}
 	sq := chains.SlashQuery{Limit: limit}
