@@ -15,7 +15,11 @@ type Store interface {
 	// CreateTransfer inserts t (see ValidateNew) with its first event and
 	// returns the stored row. It is idempotent: when a transfer with the
 	// same packet key, source transaction or client reference exists, that
-	// one is returned with created false and nothing is written.
+	// one is returned with created false and nothing is written — except
+	// that a row a relay created without a client, for the source
+	// transaction t names, becomes t's client's (with t's reference unless
+	// the client already gave it to another transfer): the gateway that sent
+	// a transaction may record it after a relay has seen it commit.
 	CreateTransfer(ctx context.Context, t *Transfer) (stored *Transfer, created bool, err error)
 	// CreateTransfers is CreateTransfer for many transfers in one
 	// transaction: one commit and one run of consecutive event seqs for the

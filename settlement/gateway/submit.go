@@ -166,7 +166,8 @@ func (s *server) accept(ctx context.Context, st *signedTx, c caller, key string)
 }
 
 // createTransfer stores the transfer of st in submitted. The store returns
-// the row the relay already made when it saw the packet first. A client
+// the row the relay already made when it saw the packet first, now the
+// client's. A client
 // reference taken by another transfer (a key reused after its record was
 // purged) is dropped rather than misattribute the row.
 func (s *server) createTransfer(ctx context.Context, st *signedTx, clientID, key string) (*settlement.Transfer, error) {

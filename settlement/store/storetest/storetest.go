@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) settlement.Store) {
 	}{
 		{"CreateIdempotent", testCreateIdempotent},
 		{"CreateClientRef", testCreateClientRef},
+		{"CreateAdoptsRelayRow", testCreateAdoptsRelayRow},
 		{"CreateConcurrent", testCreateConcurrent},
 		{"CreateRefusesInvalid", testCreateRefusesInvalid},
 		{"CreateTransfers", testCreateTransfers},

@@ -63,6 +63,54 @@ func testCreateClientRef(t *testing.T, s settlement.Store) {
 	require.Equal(t, 4, eventCount(t, s))
 }
 
+// A relay that sees a gateway's packet before the gateway records it
+// creates the row; the gateway's create then hands that row to its client,
+// reference included, so the client finds its transfer and its timeline
+// starts at submitted.
+func testCreateAdoptsRelayRow(t *testing.T, s settlement.Store) {
+	relayRow := create(t, s, committed(11))
+	require.Empty(t, relayRow.ClientID)
+	late := submitted(0, "exchange-a", "order-11")
+	late.Source.TxHash = relayRow.Source.TxHash
+	got, created, err := s.CreateTransfer(t.Context(), late)
+	require.NoError(t, err)
+	require.False(t, created, "the relay's row stays the transfer")
+	require.Equal(t, relayRow.ID, got.ID)
+	require.Equal(t, settlement.StatusSourceCommitted, got.Status)
+	require.Equal(t, "exchange-a", got.ClientID)
+	require.Equal(t, "order-11", got.ClientRef)
+	require.Equal(t, got, get(t, s, relayRow.ID))
+
+	// The client's retry finds it by reference; another client cannot take it.
+	again, _, err := s.CreateTransfer(t.Context(), late)
+	require.NoError(t, err)
+	require.Equal(t, got, again)
+	other := submitted(0, "exchange-b", "order-x")
+	other.Source.TxHash = relayRow.Source.TxHash
+	again, created, err = s.CreateTransfer(t.Context(), other)
+	require.NoError(t, err)
+	require.False(t, created)
+	require.Equal(t, "exchange-a", again.ClientID, "adopted once")
+
+	// A reference the client already gave another transfer finds that
+	// transfer; created without it (as the gateway does then), the relay's
+	// row is adopted without a reference.
+	taken := create(t, s, submitted(1, "exchange-c", "taken"))
+	row := create(t, s, committed(12))
+	clash := submitted(0, "exchange-c", "taken")
+	clash.Source.TxHash = row.Source.TxHash
+	got, _, err = s.CreateTransfer(t.Context(), clash)
+	require.NoError(t, err)
+	require.Equal(t, taken.ID, got.ID)
+	require.Empty(t, get(t, s, row.ID).ClientID, "not adopted through another transfer's reference")
+	clash.ClientRef = ""
+	got, _, err = s.CreateTransfer(t.Context(), clash)
+	require.NoError(t, err)
+	require.Equal(t, row.ID, got.ID)
+	require.Equal(t, "exchange-c", got.ClientID)
+	require.Empty(t, got.ClientRef)
+}
+
 func testCreateConcurrent(t *testing.T, s settlement.Store) {
 	var wins atomic.Int32
 	var wg sync.WaitGroup

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/settlement"
 )
 
@@ -30,6 +31,15 @@ WHERE id = $1
    OR (src_chain = $2 AND source_tx_hash = $5)
    OR (client_ref IS NOT NULL AND client_id = $6 AND client_ref = $7)
 ORDER BY row_id LIMIT 1`
+
+// adoptTransfer hands a row a relay created, with no client, to the client
+// whose gateway sent its source transaction; the client reference goes
+// with it unless another of the client's transfers holds it.
+const adoptTransfer = `UPDATE transfers SET client_id = $2,
+  client_ref = CASE WHEN EXISTS (SELECT 1 FROM transfers o WHERE o.client_id = $2 AND o.client_ref = $3)
+                    THEN NULL ELSE $3 END
+WHERE id = $1 AND client_id = '' AND source_tx_hash = $4
+RETURNING ` + transferCols
 
 // The outbox. eventsPerInsert keeps one INSERT's parameters (eventCols
 // each) well under both engines' limits.
@@ -111,7 +121,8 @@ func checkNew(in *settlement.Transfer) error {
 }
 
 // createRow inserts t in tx, or, when a row with any of t's unique keys
-// exists, writes nothing and returns that row with created false. The row
+// exists, returns that row with created false, having written nothing but
+// the adoption of a relay's row by t's client (see settlement.Store). The row
 // found is the one an insert waited on when another transaction had it
 // uncommitted: each Postgres statement reads the latest commits, and within
 // tx a row created by an earlier item of the batch is visible.
@@ -133,7 +144,21 @@ func (s *Store) createRow(ctx context.Context, tx *sql.Tx, t *settlement.Transfe
 	if err != nil {
 		return nil, false, fmt.Errorf("read the existing row: %w", err)
 	}
-	return existing, false, nil
+	if t.ClientID == "" || existing.ClientID != "" || t.Source.TxHash == (attest.Hash{}) ||
+		existing.Source.TxHash != t.Source.TxHash || existing.Src != t.Src {
+		return existing, false, nil
+	}
+	// A relay saw the packet before the gateway that sent it recorded the
+	// transfer: the row becomes the client's.
+	adopted, _, err := scanTransfer(s.txQueryRow(ctx, tx, adoptTransfer,
+		existing.ID, t.ClientID, nullString(t.ClientRef), hashText(t.Source.TxHash)))
+	switch {
+	case errors.Is(err, sql.ErrNoRows): // another client took it first
+		return existing, false, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("adopt the relay's row: %w", s.mapErr(err))
+	}
+	return adopted, false, nil
 }
 
 // newRow is the row CreateTransfers writes for in.
