@@ -4,7 +4,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help build test sim fuzz bench lint clean services services-stop
+.PHONY: help build test faults reliability-report sim fuzz bench lint clean services services-stop
 
 GO      ?= go
 BIN     := bin/causeway
@@ -22,6 +22,9 @@ SEEDS          ?= 1000  # make sim: consensus simulation seeds
 FUZZTIME       ?= 30s   # make fuzz: time per Fuzz target
 BENCH_TIME     ?= 100x  # make bench: iterations per Go benchmark
 BENCH_DURATION ?= 10s   # make bench: length of the chain benchmark
+SCENARIO       ?=       # make faults: one scenario of TestFaults (e.g. split_chain); all when empty
+SEED           ?= 0     # make faults: the fault seed to replay; 0 draws one (logged)
+REPORT_DIR     ?= dist/reliability  # make reliability-report: where the report goes
 
 # staticcheck 2026.2.2; its go.mod asks for go 1.26.0, so it builds with the
 # pinned go 1.26.8. Fetched through the Go module proxy by `go run`.
@@ -53,6 +56,22 @@ test: ## What CI runs: ensure Postgres+Redis, go vet, every test tier (TEST_TAGS
 		echo "==> go test -race -count=1 $(tags_flag)$$race_pkgs"; \
 		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(tags_flag) $$race_pkgs; \
 	fi
+
+# The fault suite (also part of `make test`): separate processes on loopback
+# under load, perturbed one scenario at a time; see TestFaults.
+faults_run = env_file=$$(mktemp); trap 'rm -f "$$env_file"' EXIT; \
+	bash deploy/scripts/test-services.sh "$$env_file"; \
+	set -a; source "$$env_file"; set +a; \
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -tags integration -v -run '^TestFaults$$$(if $(strip $(SCENARIO)),/^$(strip $(SCENARIO))$$)' \
+		./cmd/causeway -args -faults.seed=$(strip $(SEED))
+
+faults: ## The fault suite: make faults [SCENARIO=split_chain] [SEED=42]
+	@$(faults_run)
+
+reliability-report: ## Run the fault suite and write REPORT_DIR/reliability.{md,json}
+	@mkdir -p $(strip $(REPORT_DIR)); export CAUSEWAY_RELIABILITY_DIR=$$(cd $(strip $(REPORT_DIR)) && pwd); \
+	$(faults_run) > $(strip $(REPORT_DIR))/faults.log 2>&1 || { tail -50 $(strip $(REPORT_DIR))/faults.log; exit 1; }; \
+	cat $(strip $(REPORT_DIR))/reliability.md
 
 sim: ## Seeded consensus simulation: make sim SEEDS=100000
 	$(GO) test ./node/consensus -run '^TestSimulation$$' -count=1 -timeout 0 -seeds=$(strip $(SEEDS))

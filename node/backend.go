@@ -32,6 +32,8 @@ func (b *backend) Status(context.Context) (*rpc.Status, error) {
 		a := rpc.Address(n.self)
 		s.Validator = &a
 	}
+	next := rpc.Address(n.NextProposer())
+	s.NextProposer = &next
 	return s, nil
 }
 

@@ -81,37 +81,37 @@ reconcile_interval = "2s"
 `
 
 // Port layout of one block: each chain's p2p and RPC ranges, then the
-// services and the relays' admin listeners.
+// services, the relays' admin listeners and each chain's link mesh.
 const (
 	portsPerRange  = faultValidators
 	portPostgres   = 4 * portsPerRange
 	portRedis      = portPostgres + 1
 	portAdminFirst = portRedis + 1
-	portBlock      = portAdminFirst + 2
+	portLinksFirst = portAdminFirst + 2
+	portBlock      = portLinksFirst + 2*meshPorts
 )
 
 var relayNames = []string{"relay-a", "relay-b"}
 
-// Each scenario runs on the topology of TestRelayFaults under steady
-// transfer load both ways, applies its fault mid-load and recovers; then
+// Each scenario runs on the topology of TestFaults under steady transfer
+// load both ways, applies its perturbation mid-load and recovers; then
 // every transfer must finish (the TTL is far away, so none may refund),
 // the store must agree with the source chains, every receiver must hold
-// exactly what its finished transfers credit (nothing credited twice), and
-// conservation must hold on both routes.
-func TestRelayFaults(t *testing.T) {
+// exactly what its finished transfers credit (nothing credited twice),
+// conservation must hold on both routes, and no block may carry evidence
+// of a validator that signed conflicting votes. Run one scenario with
+// -run 'TestFaults/<name>'; -faults.seed=N replays its choices (which
+// validator, and when).
+func TestFaults(t *testing.T) {
 	n := newFaultNet(t)
-	for _, sc := range []struct {
-		name string
-		run  func(*faultNet, *testing.T)
-	}{
-		{"kill_relay", (*faultNet).killRelay},
-		{"kill_one_of_two_relays", (*faultNet).killOneOfTwoRelays},
-		{"flush_redis", (*faultNet).flushRedis},
-		{"restart_postgres", (*faultNet).restartPostgres},
-		{"kill_validators", (*faultNet).killValidators},
-	} {
+	rep := newReliabilityReport(*faultSeed)
+	t.Logf("fault seed %d (replay with -args -faults.seed=%d)", rep.Seed, rep.Seed)
+	for _, sc := range faultScenarios {
 		t.Run(sc.name, func(t *testing.T) {
+			n.rng = rand.New(rand.NewPCG(uint64(rep.Seed), uint64(len(sc.name))))
+			n.sc = rep.start(sc.name)
 			t.Cleanup(func() {
+				n.sc.Passed = !t.Failed()
 				if t.Failed() {
 					n.dumpLogs(t)
 				}
@@ -119,6 +119,24 @@ func TestRelayFaults(t *testing.T) {
 			sc.run(n, t)
 		})
 	}
+	rep.write(t)
+}
+
+// faultScenarios are TestFaults' scenarios, in the order they run.
+var faultScenarios = []struct {
+	name string
+	run  func(*faultNet, *testing.T)
+}{
+	{"kill_relay", (*faultNet).killRelay},
+	{"kill_one_of_two_relays", (*faultNet).killOneOfTwoRelays},
+	{"flush_redis", (*faultNet).flushRedis},
+	{"restart_postgres", (*faultNet).restartPostgres},
+	{"kill_validators", (*faultNet).killValidators},
+	{"kill_proposer", (*faultNet).killProposer},
+	{"pause_validator", (*faultNet).pauseValidator},
+	{"partition_validator", (*faultNet).partitionValidator},
+	{"split_chain", (*faultNet).splitChain},
+	{"wipe_validator", (*faultNet).wipeValidator},
 }
 
 // kill -9 of the only relay mid-load, restarted after an outage: its
@@ -128,6 +146,7 @@ func (n *faultNet) killRelay(t *testing.T) {
 		r := n.relays[0]
 		down := time.Now()
 		r.kill()
+		n.perturbed("kill -9 relay-a, restart after %s", faultOutage)
 		hold(t, faultOutage)
 		up := time.Now()
 		n.startRelay(t, r)
@@ -144,6 +163,7 @@ func (n *faultNet) killOneOfTwoRelays(t *testing.T) {
 	}, func(t *testing.T) outage {
 		down = time.Now()
 		n.relays[0].kill()
+		n.perturbed("kill -9 relay-a while relay-b runs")
 		hold(t, faultOutage)
 		return outage{down, time.Now()}
 	}, func(t *testing.T, sent []relaytest.Sent) {
@@ -169,6 +189,7 @@ func (n *faultNet) flushRedis(t *testing.T) {
 		require.NoError(t, err)
 		require.NotZero(t, keys, "the queue holds nothing to lose")
 		require.NoError(t, n.redis.FlushAll(t.Context()).Err())
+		n.perturbed("FLUSHALL Redis (%d keys)", keys)
 		t.Logf("flushed %d Redis keys", keys)
 		return outage{}
 	}, nil)
@@ -180,6 +201,7 @@ func (n *faultNet) restartPostgres(t *testing.T) {
 	n.run(t, nil, func(t *testing.T) outage {
 		down := time.Now()
 		n.pg.stop(t)
+		n.perturbed("stop Postgres (fast shutdown), start after %s", faultOutage)
 		hold(t, faultOutage)
 		up := time.Now()
 		n.pg.start(t)
@@ -201,6 +223,7 @@ func (n *faultNet) killValidators(t *testing.T) {
 		for i, c := range n.chains {
 			before[i] = c.height(t, faultValidators-1)
 			c.nodes[victims[i]].kill()
+			n.perturbed("kill -9 %s, restart after %s", c.nodes[victims[i]].name, faultOutage)
 		}
 		hold(t, faultOutage)
 		for i, c := range n.chains {
@@ -254,16 +277,23 @@ func (n *faultNet) run(t *testing.T, before func(*testing.T), fault func(*testin
 	require.NoError(t, err)
 	rep, err := n.pair.Check(t.Context(), n.store, sent)
 	require.NoError(t, err)
+	n.sc.check("store matches the source chains", "nothing credited twice", "conservation on both routes (proofs)")
 	require.Equal(t, len(sent), rep.Finished, "finished of %d (refunded %d): with a TTL of %s none may time out",
 		len(sent), rep.Refunded, faultTTL)
+	n.sc.check("every transfer finished")
 	require.Len(t, rep.Reconciliations, 2)
 	n.requireNoStrangers(t)
+	n.sc.check("no transfer the load did not send")
 	n.requireRelaysUp(t)
 	n.requireRelayReconciled(t, stopped)
+	n.sc.check("the relay's own reconciliation")
 	n.requireNoRelayErrors(t, logs)
+	n.sc.check("no relay error logged")
+	n.requireNoEquivocation(t)
 	if after != nil {
 		after(t, sent)
 	}
+	n.sc.settled(sent, rep)
 	t.Logf("%d transfers finished", len(sent))
 }
 
@@ -282,6 +312,10 @@ type faultNet struct {
 	store    settlement.Store
 
 	sentIDs map[settlement.TransferID]bool // every transfer any scenario sent
+	meshes  []*linkMesh                    // by chain
+	scanned []uint64                       // by chain: the last height checked for evidence
+	rng     *rand.Rand                     // the scenario's choices, from the seed
+	sc      *scenarioReport                // the scenario running
 }
 
 // faultChain is one chain's testnet and validator processes.
@@ -348,6 +382,10 @@ func (n *faultNet) startChains(t *testing.T) {
 		n.chains = append(n.chains, &faultChain{tn: tn})
 	}
 	require.NoError(t, chains.LinkTestnets(n.chains[0].tn, n.chains[1].tn))
+	n.scanned = make([]uint64, len(n.chains))
+	for i, c := range n.chains {
+		n.meshes = append(n.meshes, newLinkMesh(t, c, n.ports+portLinksFirst+i*meshPorts))
+	}
 	for _, c := range n.chains {
 		for _, v := range c.tn.Validators {
 			p := &proc{name: c.tn.Genesis.ChainID + "/" + v.Name, log: filepath.Join(v.Home, "node.log"),
@@ -410,8 +448,14 @@ func (n *faultNet) relayerAddr(i int) attest.Address {
 // Postgres and Redis up, relay-a running and ready, relay-b stopped
 // cleanly. A scenario that failed may have left something down.
 func (n *faultNet) reset(t *testing.T) {
+	for _, m := range n.meshes {
+		m.heal()
+	}
 	for _, c := range n.chains {
 		for v, p := range c.nodes {
+			if p.paused {
+				p.resume()
+			}
 			if !p.running() {
 				t.Logf("restarting %s, left down", p.name)
 				p.start(t)
@@ -588,16 +632,16 @@ func (c *faultChain) height(t *testing.T, v int) uint64 {
 	return st.LatestHeight
 }
 
-// waitCaughtUp waits until validator v is two blocks past the height the
-// never-killed validator had when the wait began, and agrees with it on
-// that block.
+// waitCaughtUp waits until validator v and the never-killed validator are
+// both two blocks past the height the latter had when the wait began (after
+// a split it may be the one behind), and agree on that block.
 func (c *faultChain) waitCaughtUp(t *testing.T, v int) {
 	ref := c.rpcs[faultValidators-1]
 	st, err := ref.Status(t.Context())
 	require.NoError(t, err)
 	target := st.LatestHeight + 2
-	require.Eventually(t, func() bool { return c.height(t, v) >= target }, faultStartWait, faultPoll,
-		"%s did not catch up to height %d", c.nodes[v].name, target)
+	require.Eventually(t, func() bool { return c.height(t, v) >= target && c.height(t, faultValidators-1) >= target },
+		faultStartWait, faultPoll, "%s did not catch up to height %d", c.nodes[v].name, target)
 	want, err := ref.BlockByHeight(t.Context(), target, false)
 	require.NoError(t, err)
 	got, err := c.rpcs[v].BlockByHeight(t.Context(), target, false)
@@ -695,6 +739,7 @@ type proc struct {
 	done      chan struct{}
 	exitErr   error // set before done closes
 	stopped   bool  // the test ended it (kill or stop)
+	paused    bool  // SIGSTOPped
 }
 
 func (p *proc) start(t *testing.T) {
@@ -737,7 +782,19 @@ func (p *proc) kill() {
 	p.stopped = true
 	_ = p.cmd.Process.Kill()
 	<-p.done
+	p.paused = false
 	p.appendMark("killed (SIGKILL)")
+}
+
+// pause stops the process (SIGSTOP) where it stands; resume continues it.
+func (p *proc) pause() {
+	_ = p.cmd.Process.Signal(syscall.SIGSTOP)
+	p.paused = true
+}
+
+func (p *proc) resume() {
+	_ = p.cmd.Process.Signal(syscall.SIGCONT)
+	p.paused = false
 }
 
 // stop sends SIGTERM and requires a clean exit within faultStopWait.

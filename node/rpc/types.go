@@ -17,8 +17,11 @@ type Status struct {
 	LatestHash   attest.Hash `json:"latest_hash"`
 	LatestTimeMs uint64      `json:"latest_time_ms"`
 	Validator    *Address    `json:"validator"` // this node's validator address; null for a full node
-	Syncing      bool        `json:"syncing"`
-	Peers        int         `json:"peers"`
+	// NextProposer is the validator scheduled to propose round 0 of the
+	// next height, as this node sees it.
+	NextProposer *Address `json:"next_proposer"`
+	Syncing      bool     `json:"syncing"`
+	Peers        int      `json:"peers"`
 }
 
 // Attr is one key/value attribute of an event.

@@ -61,6 +61,10 @@ func WaitSettled(ctx context.Context, store settlement.Store, sent []Sent) error
 type Report struct {
 	Finished, Refunded int
 	Reconciliations    []*settlement.Reconciliation
+	// Latencies are, per finished transfer, broadcast → finished in the
+	// store; LastFinished is the latest finish.
+	Latencies    []time.Duration
+	LastFinished time.Time
 }
 
 // Check verifies the settlement invariants after a run whose transfers
@@ -90,6 +94,10 @@ func (p *Pair) Check(ctx context.Context, store settlement.Store, sent []Sent) (
 		switch {
 		case t.Status == settlement.StatusFinished && task.Status == rpc.TaskFinished:
 			rep.Finished++
+			rep.Latencies = append(rep.Latencies, t.StatusAt.Sub(s.SentAt))
+			if t.StatusAt.After(rep.LastFinished) {
+				rep.LastFinished = t.StatusAt
+			}
 			k := s.Dst + "/" + s.Receiver.Hex()
 			if credited[k] == nil {
 				credited[k] = uint256.NewInt(0)
