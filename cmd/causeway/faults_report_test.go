@@ -46,8 +46,9 @@ type scenarioReport struct {
 	Throughput   float64 `json:"settled_per_second"`
 	LatencyP50Ms int64   `json:"latency_p50_ms"`
 	LatencyP99Ms int64   `json:"latency_p99_ms"`
-	// ProposerRecoveryMs is, per chain, the time from killing the next
-	// proposer to the next commit (kill_proposer only).
+	// ProposerRecoveryMs is, per chain, the longest gap between block
+	// times in the heights after the next proposer was killed
+	// (kill_proposer only).
 	ProposerRecoveryMs []int64 `json:"proposer_recovery_ms,omitempty"`
 	Seconds            float64 `json:"seconds"`
 
@@ -128,7 +129,7 @@ func (r *reliabilityReport) markdown() string {
 		}
 		extra := ""
 		if len(sc.ProposerRecoveryMs) > 0 {
-			extra = fmt.Sprintf(" (next commit %v ms after the kill)", sc.ProposerRecoveryMs)
+			extra = fmt.Sprintf(" (longest gap between blocks after the kill, per chain: %v ms)", sc.ProposerRecoveryMs)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s%s | %d/%d | %.1f | %d / %d ms | %d |\n", sc.Name, result,
 			strings.Join(sc.Perturbations, "; "), extra, sc.Finished, sc.Sent, sc.Throughput, sc.LatencyP50Ms, sc.LatencyP99Ms,
