@@ -41,6 +41,8 @@ type scenarioReport struct {
 	Sent          int      `json:"transfers_sent"`
 	Finished      int      `json:"transfers_finished"`
 	Refunded      int      `json:"transfers_refunded"`
+	// GatewayAccepted is how many of Sent came through the gateway.
+	GatewayAccepted int `json:"gateway_intents_accepted"`
 	// Throughput is finished transfers per second from the first send to
 	// the last finish; LatencyP50/P99Ms are broadcast → finished in the store.
 	Throughput   float64 `json:"settled_per_second"`
@@ -131,9 +133,9 @@ func (r *reliabilityReport) markdown() string {
 		if len(sc.ProposerRecoveryMs) > 0 {
 			extra = fmt.Sprintf(" (longest gap between blocks after the kill, per chain: %v ms)", sc.ProposerRecoveryMs)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s%s | %d/%d | %.1f | %d / %d ms | %d |\n", sc.Name, result,
-			strings.Join(sc.Perturbations, "; "), extra, sc.Finished, sc.Sent, sc.Throughput, sc.LatencyP50Ms, sc.LatencyP99Ms,
-			len(sc.Checks))
+		fmt.Fprintf(&b, "| %s | %s | %s%s | %d/%d (%d via the gateway) | %.1f | %d / %d ms | %d |\n", sc.Name, result,
+			strings.Join(sc.Perturbations, "; "), extra, sc.Finished, sc.Sent, sc.GatewayAccepted, sc.Throughput,
+			sc.LatencyP50Ms, sc.LatencyP99Ms, len(sc.Checks))
 	}
 	b.WriteString("\nChecks after every scenario: " + strings.Join(checkNames, ", ") + ".\n")
 	return b.String()
@@ -143,5 +145,5 @@ func (r *reliabilityReport) markdown() string {
 var checkNames = []string{
 	"store matches the source chains", "nothing credited twice", "conservation on both routes (proofs)",
 	"every transfer finished", "no transfer the load did not send", "the relay's own reconciliation",
-	"no relay error logged", "no validator signed conflicting votes",
+	"no relay error logged", "no validator signed conflicting votes", "one transaction per accepted intent",
 }

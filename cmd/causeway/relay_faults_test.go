@@ -87,7 +87,8 @@ const (
 	portPostgres   = 4 * portsPerRange
 	portRedis      = portPostgres + 1
 	portAdminFirst = portRedis + 1
-	portLinksFirst = portAdminFirst + 2
+	portGateway    = portAdminFirst + 2 // and its admin listener next
+	portLinksFirst = portGateway + 2
 	portBlock      = portLinksFirst + 2*meshPorts
 )
 
@@ -137,6 +138,7 @@ var faultScenarios = []struct {
 	{"partition_validator", (*faultNet).partitionValidator},
 	{"split_chain", (*faultNet).splitChain},
 	{"wipe_validator", (*faultNet).wipeValidator},
+	{"kill_gateway", (*faultNet).killGateway},
 }
 
 // kill -9 of the only relay mid-load, restarted after an outage: its
@@ -251,12 +253,17 @@ func (n *faultNet) run(t *testing.T, before func(*testing.T), fault func(*testin
 		before(t)
 	}
 	logs := n.relayLogOffsets()
+	gwAcct, err := n.pair.Alpha.RPC.Account(t.Context(), n.gatewaySigner())
+	require.NoError(t, err)
 	l := startLoad(t, n.pair, n.noteSent)
+	gl := n.startGatewayLoad(t)
 	hold(t, faultLead)
 	w := fault(t)
 	hold(t, faultTail)
 	sent, err := l.stop()
 	require.NoError(t, err)
+	accepted, err := gl.stop()
+	require.NoError(t, err, "submissions through the gateway")
 	require.GreaterOrEqual(t, len(sent), faultMinSent, "the load hardly ran")
 	if !w.from.IsZero() {
 		during := 0
@@ -272,6 +279,7 @@ func (n *faultNet) run(t *testing.T, before func(*testing.T), fault func(*testin
 	ctx, cancel := context.WithTimeout(t.Context(), faultSettleWait)
 	defer cancel()
 	n.cancelOnRelayExit(ctx, cancel)
+	sent = append(sent, n.settledGateway(t, ctx, accepted, gwAcct.Nonce)...)
 	err = relaytest.WaitSettled(ctx, n.store, sent)
 	n.requireRelaysUp(t)
 	require.NoError(t, err)
@@ -308,6 +316,8 @@ type faultNet struct {
 	redis    *goredis.Client
 	redisP   *proc
 	relays   []*proc
+	gateway  *proc
+	gwKey    string // the gateway client's API key
 	pair     *relaytest.Pair
 	store    settlement.Store
 
@@ -350,7 +360,7 @@ func newFaultNet(t *testing.T) *faultNet {
 		}
 		rcs[i] = relaytest.RemoteChain{ID: c.tn.Genesis.ChainID, GenesisHash: c.tn.GenesisHash,
 			RPC:     "http://" + c.tn.Validators[faultValidators-1].RPCAddr, // never killed
-			Senders: keys[:faultSenders], Relayers: keys[faultSenders:]}
+			Senders: keys[:faultSenders], Relayers: keys[faultSenders:gatewayAcct]}
 	}
 	n.pair, err = relaytest.NewRemotePair(t.Context(), rcs[0], rcs[1])
 	require.NoError(t, err)
@@ -364,6 +374,7 @@ func newFaultNet(t *testing.T) *faultNet {
 		n.relays = append(n.relays, &proc{name: name, log: filepath.Join(n.dir, name+".log"),
 			args: []string{n.bin, "relay", "--config", n.writeRelayConfig(t, i)}})
 	}
+	n.setupGateway(t)
 	return n
 }
 
@@ -377,7 +388,7 @@ func (n *faultNet) startChains(t *testing.T) {
 		p2p := n.ports + 2*i*portsPerRange
 		tn, err := chains.GenerateTestnet(chains.TestnetOptions{ChainID: id, Validators: faultValidators,
 			Home: filepath.Join(n.dir, id), P2PBasePort: p2p, RPCBasePort: p2p + portsPerRange,
-			DemoAccounts: faultSenders + faultRelayers, LightKDF: true, Seed: &seed, Params: params})
+			DemoAccounts: faultSenders + faultRelayers + 1, LightKDF: true, Seed: &seed, Params: params})
 		require.NoError(t, err)
 		n.chains = append(n.chains, &faultChain{tn: tn})
 	}
@@ -473,6 +484,9 @@ func (n *faultNet) reset(t *testing.T) {
 	if !n.relays[0].running() {
 		n.startRelay(t, n.relays[0])
 	}
+	if !n.gateway.running() {
+		n.startGateway(t)
+	}
 }
 
 // startRelay starts a relay process and waits until /readyz answers 200.
@@ -494,9 +508,12 @@ func (n *faultNet) startRelay(t *testing.T, r *proc) {
 	require.True(t, r.running(), "%s exited at start: %v\n%s", r.name, r.exitErr, tail(r.log, faultLogLines))
 }
 
-// requireRelaysUp fails when a relay that was started has exited on its
-// own.
+// requireRelaysUp fails when a relay or the gateway, once started, has
+// exited on its own.
 func (n *faultNet) requireRelaysUp(t *testing.T) {
+	if n.gateway.crashed() {
+		t.Fatalf("the gateway exited on its own: %v\n%s", n.gateway.exitErr, tail(n.gateway.log, faultLogLines))
+	}
 	for _, r := range n.relays {
 		if r.crashed() {
 			t.Fatalf("%s exited on its own: %v\n%s", r.name, r.exitErr, tail(r.log, faultLogLines))
@@ -594,6 +611,9 @@ func (n *faultNet) requireNoStrangers(t *testing.T) {
 
 // stopAll kills every process the test started.
 func (n *faultNet) stopAll() {
+	if n.gateway != nil {
+		n.gateway.kill()
+	}
 	for _, r := range n.relays {
 		r.kill()
 	}
@@ -609,6 +629,7 @@ func (n *faultNet) stopAll() {
 
 // dumpLogs prints the tails of every log, for a failed scenario.
 func (n *faultNet) dumpLogs(t *testing.T) {
+	t.Logf("==> gateway (%s)\n%s", n.gateway.log, tail(n.gateway.log, faultLogLines))
 	for _, r := range n.relays {
 		t.Logf("==> %s (%s)\n%s", r.name, r.log, tail(r.log, faultLogLines))
 	}
