@@ -36,6 +36,7 @@ const (
 	flagBenchRedis         = "redis"
 	flagBenchTransfers     = "transfers"
 	flagBenchLight         = "light"
+	flagBenchRate          = "rate"
 	flagBenchBlockInterval = "block-interval-ms"
 	flagBenchSenders       = "senders"
 )
@@ -129,8 +130,10 @@ func newBenchE2ECmd() *cobra.Command {
 			"loopback TCP, one relay engine, a settlement store and a stage queue) and measures\n" +
 			"settlement end to end: a warm-up, latency at light load (one transfer at a time,\n" +
 			"broadcast to finished in the store), then throughput (transfers sent both ways as fast\n" +
-			"as the chains take them, until all are finished) with per-stage latency, CPU and peak\n" +
-			"RSS. It ends by checking the settlement invariants and fails if they do not hold.\n\n" +
+			"as the chains take them, or offered at --rate per second, until all are finished) with\n" +
+			"per-stage latency, CPU and peak RSS, and the crypto ceiling: the signature and proof\n" +
+			"work one transfer needs, timed in the same run, and the rate it would cap the cores\n" +
+			"at. It ends by checking the settlement invariants and fails if they do not hold.\n\n" +
 			"The store is embedded SQLite and the queue in-process unless --postgres and --redis name\n" +
 			"servers. The bench works in a Postgres schema of its own (cw_bench_<random>, dropped at\n" +
 			"the end) and under a fresh Redis key prefix (deleted at the end) unless the Redis URL\n" +
@@ -143,6 +146,7 @@ func newBenchE2ECmd() *cobra.Command {
 	f.String(flagBenchRedis, "", "stage queue on this Redis (redis://…); default in-process")
 	f.Int(flagBenchTransfers, relaytest.DefaultE2ETransfers, "transfers in the throughput phase, half each way")
 	f.Duration(flagBenchDuration, 0, "send for this long in the throughput phase instead of --transfers")
+	f.Float64(flagBenchRate, 0, "open-loop: offer this many transfers per second in all (half each way) instead of as many as the chains take")
 	f.Int(flagBenchLight, relaytest.DefaultE2ELightSamples, "transfers sent one at a time for light-load latency")
 	f.Uint64(flagBenchBlockInterval, chains.DefaultParams().BlockIntervalMs, "idle block interval of both chains, in ms")
 	f.Int(flagBenchSenders, relaytest.DefaultE2ESenders, "funded sending accounts per chain")
@@ -159,6 +163,10 @@ func runBenchE2E(cmd *cobra.Command, _ []string) error {
 	o.QueueURL, _ = f.GetString(flagBenchRedis)
 	o.Transfers, _ = f.GetInt(flagBenchTransfers)
 	o.Duration, _ = f.GetDuration(flagBenchDuration)
+	o.Rate, _ = f.GetFloat64(flagBenchRate)
+	if o.Rate < 0 {
+		return fmt.Errorf("--%s: %v must be positive (or 0 for closed-loop)", flagBenchRate, o.Rate)
+	}
 	o.LightSamples, _ = f.GetInt(flagBenchLight)
 	o.BlockIntervalMs, _ = f.GetUint64(flagBenchBlockInterval)
 	o.Senders, _ = f.GetInt(flagBenchSenders)
@@ -204,13 +212,22 @@ func printE2E(cmd *cobra.Command, res *relaytest.E2EResult, asJSON bool) error {
 	fmt.Fprintf(out, "light load            %s (%d transfers, broadcast → finished)\n", lat(res.LightLatency), res.LightSamples)
 	fmt.Fprintf(out, "settled               %d transfers in %.2f s (%d refunded); last debit at %.2f s\n",
 		res.Transfers, res.Seconds, res.Refunded, res.SendSeconds)
-	fmt.Fprintf(out, "throughput            %.0f settled transfers/s\n", res.TransfersPerSec)
+	load := "closed-loop: as fast as the chains take them"
+	if res.Mode == "open-loop" {
+		load = fmt.Sprintf("open-loop: %.0f offered per second", res.OfferedRate)
+	}
+	fmt.Fprintf(out, "throughput            %.0f settled transfers/s (%s)\n", res.TransfersPerSec, load)
 	fmt.Fprintf(out, "stage source          %s (broadcast → debit committed)\n", lat(res.Source))
 	fmt.Fprintf(out, "stage delivery        %s (debit → credit committed)\n", lat(res.Delivery))
 	fmt.Fprintf(out, "stage confirm         %s (credit → ack committed)\n", lat(res.Confirm))
 	fmt.Fprintf(out, "end to end            %s (broadcast → ack committed)\n", lat(res.EndToEnd))
 	fmt.Fprintf(out, "cpu                   %.1f s (%s per transfer, whole process)\n", res.CPUSeconds, res.CPUPerTransfer)
 	fmt.Fprintf(out, "peak rss              %.0f MiB\n", float64(res.PeakRSSBytes)/(1<<20))
+	c := res.Crypto
+	fmt.Fprintf(out, "crypto per transfer   %s: 3 signatures × %s, %d proofs × %s, %d headers × %s / %.1f packets a batch\n",
+		c.PerTransfer, c.SigVerify, 2*res.Validators, c.ProofVerify, 2*res.Validators, c.HeaderVerify, c.MeanBatch)
+	fmt.Fprintf(out, "crypto ceiling        %.0f transfers/s on %d cores; measured %.1f%% of it\n", c.TransfersPerSec, c.Cores,
+		100*c.Fraction)
 	check := "ok"
 	if !res.CheckOK {
 		check = "FAILED: " + res.CheckError

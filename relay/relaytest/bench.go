@@ -85,7 +85,11 @@ type E2EOptions struct {
 	Transfers int
 	// Duration, when set, makes the throughput phase send for that long
 	// instead of a fixed number of transfers.
-	Duration        time.Duration
+	Duration time.Duration
+	// Rate, when set, makes the throughput phase open-loop: transfers are
+	// offered at this many per second in all (half each way) whatever
+	// settles, instead of as fast as the chains take them.
+	Rate            float64
 	LightSamples    int
 	Senders         int    // funded sender accounts per chain
 	BlockIntervalMs uint64 // idle block interval; 0 takes the chains' default
@@ -118,6 +122,11 @@ type E2EResult struct {
 	LightSamples int     `json:"light_samples"`
 	LightLatency Latency `json:"light_latency"`
 
+	// Mode is "closed-loop" (send as fast as the chains take transfers) or
+	// "open-loop" (offer OfferedRate per second).
+	Mode        string  `json:"mode"`
+	OfferedRate float64 `json:"offered_rate,omitempty"`
+
 	Transfers int `json:"transfers"`
 	Refunded  int `json:"refunded"`
 	// SendSeconds runs from the first broadcast to the last debit committed
@@ -139,6 +148,10 @@ type E2EResult struct {
 	CPUPerTransfer time.Duration `json:"cpu_per_transfer_ns"`
 	PeakRSSBytes   int64         `json:"peak_rss_bytes"`
 
+	// Crypto is the signature and proof work one transfer needs, measured
+	// in this run, and the throughput it would cap the machine at.
+	Crypto CryptoCeiling `json:"crypto_ceiling"`
+
 	// Check covers every transfer of the run (warm-up and light load too).
 	Checked    int    `json:"checked_transfers"`
 	CheckOK    bool   `json:"check_ok"`
@@ -154,7 +167,10 @@ type E2EResult struct {
 func RunE2EBench(ctx context.Context, o E2EOptions) (*E2EResult, error) {
 	o = o.withDefaults()
 	res := &E2EResult{Transport: o.Transport, Validators: e2eValidators, BlockIntervalMs: o.BlockIntervalMs,
-		Senders: o.Senders, LightSamples: o.LightSamples}
+		Senders: o.Senders, LightSamples: o.LightSamples, Mode: "closed-loop"}
+	if o.Rate > 0 {
+		res.Mode, res.OfferedRate = "open-loop", o.Rate
+	}
 	store, q, cleanup, err := openE2EBackends(ctx, o, res)
 	if err != nil {
 		return nil, err
@@ -316,6 +332,11 @@ func (b *e2eBench) run(ctx context.Context) error {
 	}
 	b.o.Progress("throughput: %d transfers settled in %.1f s: %.0f/s", b.res.Transfers, b.res.Seconds,
 		b.res.TransfersPerSec)
+	if err := b.cryptoCeiling(ctx); err != nil {
+		return fmt.Errorf("crypto ceiling: %w", err)
+	}
+	b.o.Progress("crypto ceiling: %s of signature and proof work per transfer, %.0f/s on %d cores; measured %.0f%% of it",
+		b.res.Crypto.PerTransfer, b.res.Crypto.TransfersPerSec, b.res.Crypto.Cores, 100*b.res.Crypto.Fraction)
 	b.o.Progress("checking %d transfers against both chains", len(b.all))
 	b.res.Checked = len(b.all)
 	if _, err := b.p.Check(ctx, b.store, b.all); err != nil {
@@ -333,7 +354,7 @@ func (b *e2eBench) run(ctx context.Context) error {
 // connections, clients and queues exist before anything is timed.
 func (b *e2eBench) warmup(ctx context.Context) error {
 	b.o.Progress("warm-up: %d transfers each way", e2eWarmupEachWay)
-	sent, err := b.load(ctx, 2*e2eWarmupEachWay, time.Time{})
+	sent, err := b.load(ctx, 2*e2eWarmupEachWay, time.Time{}, 0)
 	b.res.Warmup = len(sent)
 	return err
 }
@@ -377,10 +398,16 @@ func (b *e2eBench) lightLoad(ctx context.Context) error {
 // chains take it, waits until every transfer settled and reads the rows.
 func (b *e2eBench) throughput(ctx context.Context) error {
 	var until time.Time
-	if b.o.Duration > 0 {
+	switch {
+	case b.o.Rate > 0 && b.o.Duration > 0:
+		until = time.Now().Add(b.o.Duration)
+		b.o.Progress("throughput: offering %.0f transfers/s, half each way, for %s", b.o.Rate, b.o.Duration)
+	case b.o.Rate > 0:
+		b.o.Progress("throughput: offering %d transfers at %.0f/s, half each way", b.o.Transfers, b.o.Rate)
+	case b.o.Duration > 0:
 		until = time.Now().Add(b.o.Duration)
 		b.o.Progress("throughput: sending both ways for %s", b.o.Duration)
-	} else {
+	default:
 		b.o.Progress("throughput: sending %d transfers, half each way", b.o.Transfers)
 	}
 	if b.o.CPUProfile != nil {
@@ -389,7 +416,7 @@ func (b *e2eBench) throughput(ctx context.Context) error {
 		}
 	}
 	cpu0 := localnet.CPUSeconds()
-	sent, err := b.load(ctx, b.o.Transfers, until)
+	sent, err := b.load(ctx, b.o.Transfers, until, b.o.Rate)
 	b.res.CPUSeconds = localnet.CPUSeconds() - cpu0
 	if b.o.CPUProfile != nil {
 		pprof.StopCPUProfile()
@@ -410,9 +437,10 @@ func (b *e2eBench) throughput(ctx context.Context) error {
 }
 
 // load broadcasts n transfers, half each way (or, when until is set, as
-// many as the chains take until then), waits until all have ended in the
-// store and returns them.
-func (b *e2eBench) load(ctx context.Context, n int, until time.Time) ([]Sent, error) {
+// many as the chains take until then), offered at rate per second in all
+// when rate is set, waits until all have ended in the store and returns
+// them.
+func (b *e2eBench) load(ctx context.Context, n int, until time.Time, rate float64) ([]Sent, error) {
 	ctx, fail := context.WithCancelCause(ctx) // a sender's error stops the load
 	defer fail(nil)
 	log := &sentLog{}
@@ -423,7 +451,7 @@ func (b *e2eBench) load(ctx context.Context, n int, until time.Time) ([]Sent, er
 			k += n % 2
 		}
 		wg.Go(func() {
-			if err := b.sendLoad(ctx, src, k, until, log); err != nil {
+			if err := b.sendLoad(ctx, src, k, until, rate/2, log); err != nil {
 				fail(fmt.Errorf("send from %s: %w", src.ID, err))
 			}
 		})
@@ -451,8 +479,9 @@ func (b *e2eBench) load(ctx context.Context, n int, until time.Time) ([]Sent, er
 // senders; each keeps at most nonceWindow transactions of a sender
 // uncommitted and reads the sender's nonce again when the chain commits a
 // block, so the load is bounded by what the chain includes, not by
-// waiting for receipts.
-func (b *e2eBench) sendLoad(ctx context.Context, src *Chain, n int, until time.Time, log *sentLog) error {
+// waiting for receipts. With rate set, broadcasts also keep to that many
+// per second.
+func (b *e2eBench) sendLoad(ctx context.Context, src *Chain, n int, until time.Time, rate float64, log *sentLog) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	heads, stopHeads, err := watchHeads(ctx, src)
@@ -462,7 +491,14 @@ func (b *e2eBench) sendLoad(ctx context.Context, src *Chain, n int, until time.T
 	defer stopHeads()
 	var left atomic.Int64
 	left.Store(int64(n))
+	var pace *pacer
+	if rate > 0 {
+		pace = newPacer(rate)
+	}
 	quota := func() bool {
+		if pace != nil && !pace.wait(ctx) {
+			return false
+		}
 		if !until.IsZero() {
 			return time.Now().Before(until)
 		}

@@ -1,10 +1,12 @@
 package relaytest
 
 import (
+	"context"
 	"database/sql"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
@@ -54,6 +56,58 @@ func TestRunE2EBenchEmbedded(t *testing.T) {
 		require.LessOrEqual(t, l.P50, l.P99, name)
 	}
 	require.Greater(t, res.EndToEnd.P50, res.Source.P50, "end to end includes the source stage")
+	requireCeiling(t, res)
+	require.Equal(t, "closed-loop", res.Mode)
+}
+
+// requireCeiling checks the crypto ceiling adds up from its parts.
+func requireCeiling(t *testing.T, res *E2EResult) {
+	c := res.Crypto
+	for name, d := range map[string]time.Duration{"signature": c.SigVerify, "header": c.HeaderVerify, "proof": c.ProofVerify} {
+		require.Positive(t, d, name)
+	}
+	require.Greater(t, c.HeaderVerify, c.SigVerify, "a header's QC is several signatures")
+	require.GreaterOrEqual(t, c.MeanBatch, 1.0)
+	v := time.Duration(res.Validators)
+	want := 3*c.SigVerify + 2*v*c.ProofVerify + time.Duration(float64(2*v*c.HeaderVerify)/c.MeanBatch)
+	require.Equal(t, want, c.PerTransfer)
+	require.Positive(t, c.Cores)
+	require.InDelta(t, float64(c.Cores)*float64(time.Second)/float64(c.PerTransfer), c.TransfersPerSec, 1e-6)
+	require.InDelta(t, res.TransfersPerSec/c.TransfersPerSec, c.Fraction, 1e-9)
+}
+
+// Open-loop load keeps to the offered rate: the transfers of the phase go
+// out over at least the time the rate allows, however fast the chains are.
+func TestRunE2EBenchOpenLoop(t *testing.T) {
+	t.Parallel()
+	const rate, n = 20.0, 30
+	res, err := RunE2EBench(t.Context(), E2EOptions{Dir: t.TempDir(), Transfers: n, Rate: rate,
+		LightSamples: 1, Senders: 2, Transport: localnet.TransportMem,
+		Logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))})
+	require.NoError(t, err)
+	require.True(t, res.CheckOK, res.CheckError)
+	require.Equal(t, "open-loop", res.Mode)
+	require.Equal(t, rate, res.OfferedRate)
+	require.Equal(t, n, res.Transfers)
+	// Each direction offers rate/2 per second from its first slot, so its
+	// last transfer goes out (n/2-1)/(rate/2) s after its first.
+	require.GreaterOrEqual(t, res.SendSeconds, float64(n/2-1)/(rate/2)*0.9, "sent faster than offered")
+	requireCeiling(t, res)
+}
+
+func TestPacer(t *testing.T) {
+	t.Parallel()
+	p := newPacer(1000)
+	start := time.Now()
+	for range 50 {
+		require.True(t, p.wait(t.Context()))
+	}
+	require.GreaterOrEqual(t, time.Since(start), 49*time.Millisecond, "50 slots at 1000/s span 49 ms")
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	slow := newPacer(0.001)
+	slow.wait(ctx) // the first slot is now
+	require.False(t, slow.wait(ctx), "a cancelled wait for a later slot gives up")
 }
 
 // The bench's Postgres schema holds the migrated store while it runs and
