@@ -25,10 +25,16 @@ func ack(ctx *app.Context, memo *headerMemo, relayer attest.Address, a *Ack, del
 	if hc.conflict {
 		return applyIf(deliver, func() error { return rememberHeader(ctx, c, hc) })
 	}
-	for i := range a.Receipts {
-		if err := verifyReceipt(ctx.ChainID, hc.root, &a.Receipts[i]); err != nil {
-			return fmt.Errorf("ack from %s, receipt %d: %w", a.Dst, i, err)
+	key, keyed := proofsKey("ack", ctx.TxHash, hc.root, c.GenesisHash, ctx.ChainID)
+	if err := memo.verifyOnce(key, keyed, func() error {
+		for i := range a.Receipts {
+			if err := verifyReceipt(ctx.ChainID, hc.root, &a.Receipts[i]); err != nil {
+				return fmt.Errorf("ack from %s, receipt %d: %w", a.Dst, i, err)
+			}
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if !deliver {
 		return nil

@@ -65,3 +65,30 @@ func (m *headerMemo) add(key attest.Hash) {
 	}
 	m.seen[key] = struct{}{}
 }
+
+// proofsKey names the verification of every proof a relay transaction
+// carries against root: a pure function of the transaction's payload
+// (fixed by its hash), the root, the counterparty's genesis and this
+// chain's id. Check and Deliver of one transaction on one node then pay
+// for its Merkle proofs once. The zero hash (no transaction) opts out.
+func proofsKey(kind string, txHash, root, genesis attest.Hash, self string) (attest.Hash, bool) {
+	if txHash == (attest.Hash{}) {
+		return attest.Hash{}, false
+	}
+	return attest.Keccak([]byte(kind), txHash[:], root[:], genesis[:], []byte(self)), true
+}
+
+// verifyOnce runs verify unless the memo holds key, and remembers key when
+// it passes.
+func (m *headerMemo) verifyOnce(key attest.Hash, ok bool, verify func() error) error {
+	if ok && m.has(key) {
+		return nil
+	}
+	if err := verify(); err != nil {
+		return err
+	}
+	if ok {
+		m.add(key)
+	}
+	return nil
+}

@@ -1,6 +1,7 @@
 package xfer
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -49,4 +50,37 @@ func TestMemoKeyCommitsToEveryInput(t *testing.T) {
 	for i, v := range variants {
 		require.NotEqual(t, base, v, "variant %d", i)
 	}
+}
+
+// A transaction's proofs verified against a root are not verified again for
+// that transaction and root; any other transaction, root, genesis or chain
+// is, and so is every transaction without a hash. A failure is never
+// remembered.
+func TestVerifyOnce(t *testing.T) {
+	m := newHeaderMemo(8)
+	tx, root, genesis := attest.Hash{1}, attest.Hash{2}, attest.Hash{3}
+	runs := 0
+	ok := func() error { runs++; return nil }
+	verify := func(kind string, tx, root, genesis attest.Hash, self string) {
+		t.Helper()
+		key, keyed := proofsKey(kind, tx, root, genesis, self)
+		require.NoError(t, m.verifyOnce(key, keyed, ok))
+	}
+	verify("recv", tx, root, genesis, "beta")
+	verify("recv", tx, root, genesis, "beta")
+	require.Equal(t, 1, runs, "the second check of the same transaction and root is free")
+	verify("recv", attest.Hash{9}, root, genesis, "beta")
+	verify("recv", tx, attest.Hash{9}, genesis, "beta")
+	verify("recv", tx, root, attest.Hash{9}, "beta")
+	verify("recv", tx, root, genesis, "gamma")
+	verify("ack", tx, root, genesis, "beta")
+	require.Equal(t, 6, runs, "each other input verifies")
+	verify("recv", attest.Hash{}, root, genesis, "beta")
+	verify("recv", attest.Hash{}, root, genesis, "beta")
+	require.Equal(t, 8, runs, "no transaction hash, no memo")
+
+	key, keyed := proofsKey("recv", attest.Hash{7}, root, genesis, "beta")
+	bad := errors.New("bad proof")
+	require.ErrorIs(t, m.verifyOnce(key, keyed, func() error { return bad }), bad)
+	require.ErrorIs(t, m.verifyOnce(key, keyed, func() error { return bad }), bad, "a failure is checked again")
 }

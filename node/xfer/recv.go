@@ -29,10 +29,16 @@ func recv(ctx *app.Context, memo *headerMemo, relayer attest.Address, r *Recv, d
 	if hc.conflict {
 		return applyIf(deliver, func() error { return rememberHeader(ctx, c, hc) })
 	}
-	for i := range r.Packets {
-		if err := verifyPacket(ctx.ChainID, c, hc.root, &r.Packets[i]); err != nil {
-			return fmt.Errorf("recv from %s, packet %d: %w", r.Src, i, err)
+	key, keyed := proofsKey("recv", ctx.TxHash, hc.root, c.GenesisHash, ctx.ChainID)
+	if err := memo.verifyOnce(key, keyed, func() error {
+		for i := range r.Packets {
+			if err := verifyPacket(ctx.ChainID, c, hc.root, &r.Packets[i]); err != nil {
+				return fmt.Errorf("recv from %s, packet %d: %w", r.Src, i, err)
+			}
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if !deliver {
 		return nil
