@@ -15,6 +15,10 @@ import (
 	"github.com/causeway/causeway/settlement/queue"
 )
 
+// maxApplyHeights bounds how many queued heights of one chain are applied
+// together.
+const maxApplyHeights = 64
+
 // Engine defaults.
 const (
 	DefaultGroup             = "relay"
@@ -312,14 +316,28 @@ func (e *Engine) Cursor(chain string) uint64 {
 // height to the watcher once the store holds what it means.
 func (e *Engine) follow(ctx context.Context, c *engineChain) {
 	for {
-		var obs *Observation
+		var first *Observation
 		select {
-		case obs = <-c.watcher.Observations():
+		case first = <-c.watcher.Observations():
 		case <-ctx.Done():
 			return
 		}
+		// Heights that queued up while the last ones were applied go in
+		// together: one store write of their rows, one of their
+		// transitions, one of the cursor. Under load a chain commits many
+		// small blocks, and a write per height falls behind.
+		batch := []*Observation{first}
+	drain:
+		for len(batch) < maxApplyHeights {
+			select {
+			case obs := <-c.watcher.Observations():
+				batch = append(batch, obs)
+			default:
+				break drain
+			}
+		}
 		for attempt := 0; ; attempt++ {
-			err := e.apply(ctx, obs)
+			err := e.apply(ctx, batch)
 			if err == nil {
 				break
 			}
@@ -327,13 +345,18 @@ func (e *Engine) follow(ctx context.Context, c *engineChain) {
 				return
 			}
 			e.m.Failure("observe", reasonOf(err))
-			e.log.Warn("apply observation", zap.String("chain_id", obs.Chain), zap.Uint64("height", obs.Height), zap.Error(err))
+			e.log.Warn("apply observations", zap.String("chain_id", first.Chain), zap.Uint64("from", first.Height),
+				zap.Uint64("to", batch[len(batch)-1].Height), zap.Error(err))
 			if !sleepCtx(ctx, e.cfg.Retry.Delay(attempt)) {
 				return
 			}
 		}
-		if err := c.watcher.Confirm(ctx, obs.Height); err != nil && ctx.Err() == nil {
-			e.log.Warn("confirm height", zap.String("chain_id", obs.Chain), zap.Uint64("height", obs.Height), zap.Error(err))
+		heights := make([]uint64, len(batch))
+		for i, obs := range batch {
+			heights[i] = obs.Height
+		}
+		if err := c.watcher.Confirm(ctx, heights...); err != nil && ctx.Err() == nil {
+			e.log.Warn("confirm heights", zap.String("chain_id", first.Chain), zap.Uint64s("heights", heights), zap.Error(err))
 		}
 	}
 }

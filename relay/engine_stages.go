@@ -31,26 +31,31 @@ const maxErrorText = 512
 // apply writes what one height of a chain means to the store and enqueues
 // the work it creates. It is idempotent: applying a height again, or after
 // another relay applied it, changes nothing.
-func (e *Engine) apply(ctx context.Context, obs *Observation) error {
-	at := time.Time{}
-	if obs.Header != nil {
-		at = time.UnixMilli(int64(obs.Header.Header.TimeMs)).UTC()
-	}
-	if err := e.applySends(ctx, obs.Chain, obs.Height, at, obs.Sends); err != nil {
-		return err
-	}
+func (e *Engine) apply(ctx context.Context, batch []*Observation) error {
+	var rows []*settlement.Transfer
 	var reqs []awaited
-	for _, r := range obs.Receipts {
-		if e.chains[r.Src] == nil {
-			continue
+	for _, obs := range batch {
+		at := time.Time{}
+		if obs.Header != nil {
+			at = time.UnixMilli(int64(obs.Header.Header.TimeMs)).UTC()
 		}
-		reqs = append(reqs, awaited{other: r.Src, req: deliveredRequest(r, obs.Height, at)})
+		rows = append(rows, e.sendRows(obs.Height, at, obs.Sends)...)
+		for _, r := range obs.Receipts {
+			if e.chains[r.Src] == nil {
+				continue
+			}
+			reqs = append(reqs, awaited{other: r.Src, req: deliveredRequest(r, obs.Height, at)})
+		}
+		for _, a := range obs.Acks {
+			if e.chains[a.Dst] == nil {
+				continue
+			}
+			reqs = append(reqs, awaited{other: a.Dst, req: resolvedRequest(a, obs.Height, at)})
+		}
 	}
-	for _, a := range obs.Acks {
-		if e.chains[a.Dst] == nil {
-			continue
-		}
-		reqs = append(reqs, awaited{other: a.Dst, req: resolvedRequest(a, obs.Height, at)})
+	first, last := batch[0], batch[len(batch)-1]
+	if err := e.recordSends(ctx, first.Chain, first.Height, last.Height, rows); err != nil {
+		return err
 	}
 	return e.applyAwaiting(ctx, reqs)
 }
@@ -83,6 +88,12 @@ func resolvedRequest(a AckEvent, height uint64, at time.Time) settlement.Transit
 // source_committed, or the move of the gateway's submitted row, and a
 // delivery job either way.
 func (e *Engine) applySends(ctx context.Context, chain string, height uint64, at time.Time, sends []SendEvent) error {
+	return e.recordSends(ctx, chain, height, height, e.sendRows(height, at, sends))
+}
+
+// sendRows are the rows of the packets committed at height to chains the
+// relay serves.
+func (e *Engine) sendRows(height uint64, at time.Time, sends []SendEvent) []*settlement.Transfer {
 	var rows []*settlement.Transfer
 	for _, s := range sends {
 		if e.chains[s.Dst] == nil {
@@ -93,12 +104,18 @@ func (e *Engine) applySends(ctx context.Context, chain string, height uint64, at
 			TimeoutHeight: s.TimeoutHeight, TimeoutTimeMs: s.TimeoutTimeMs,
 			Source: settlement.StageRecord{Height: height, TxHash: s.TxHash, Time: at}})
 	}
+	return rows
+}
+
+// recordSends stores rows, the packets chain committed at heights
+// from..to, and enqueues their delivery jobs.
+func (e *Engine) recordSends(ctx context.Context, chain string, from, to uint64, rows []*settlement.Transfer) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	results, err := e.createTransfers(ctx, rows)
 	if err != nil {
-		return fmt.Errorf("record %d packets of %s at %d: %w", len(rows), chain, height, err)
+		return fmt.Errorf("record %d packets of %s at %d..%d: %w", len(rows), chain, from, to, err)
 	}
 	var moves []settlement.TransitionRequest
 	var jobs []*settlement.Transfer
@@ -110,8 +127,8 @@ func (e *Engine) applySends(ctx context.Context, chain string, height uint64, at
 		case r.Transfer.Status == settlement.StatusSubmitted:
 			in := rows[i]
 			moves = append(moves, settlement.TransitionRequest{ID: r.Transfer.ID, From: settlement.StatusSubmitted,
-				To: settlement.StatusSourceCommitted, Evidence: &settlement.Evidence{Seq: in.Seq, Height: height,
-					TxHash: in.Source.TxHash, Time: at}})
+				To: settlement.StatusSourceCommitted, Evidence: &settlement.Evidence{Seq: in.Seq, Height: in.Source.Height,
+					TxHash: in.Source.TxHash, Time: in.Source.Time}})
 		case r.Transfer.Status == settlement.StatusSourceCommitted:
 			if r.Created {
 				e.m.Transition(string(settlement.StatusSourceCommitted))

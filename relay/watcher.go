@@ -176,15 +176,17 @@ func (w *Watcher) sawHeight(h uint64) {
 	}
 }
 
-// Confirm records that the observation at height is handled. The cursor
-// moves over every contiguously confirmed height and is persisted.
-func (w *Watcher) Confirm(ctx context.Context, height uint64) error {
+// Confirm records that the observations at heights are handled. The
+// cursor moves over every contiguously confirmed height and is persisted,
+// once per call.
+func (w *Watcher) Confirm(ctx context.Context, heights ...uint64) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if height <= w.cursor {
-		return nil
+	for _, h := range heights {
+		if h > w.cursor {
+			w.confirmed[h] = true
+		}
 	}
-	w.confirmed[height] = true
 	next := w.cursor
 	for w.confirmed[next+1] {
 		delete(w.confirmed, next+1)

@@ -107,7 +107,14 @@ func TestWatcherNeverSkipsAHeight(t *testing.T) {
 	require.EqualValues(t, 10, cursor)
 
 	again := fastWatcher(t, store, 2, nil, f)
-	expectHeights(t, again, 11, 12)
+	batch := expectHeights(t, again, 11, 12)
+	// Several heights confirmed in one call, in any order, move the
+	// cursor over all of them.
+	require.NoError(t, again.Confirm(t.Context(), batch[1].Height, batch[0].Height))
+	require.EqualValues(t, 12, again.Cursor())
+	cursor, err = store.Get(t.Context(), "alpha")
+	require.NoError(t, err)
+	require.EqualValues(t, 12, cursor)
 }
 
 // Two endpoints serving different certified headers at one height are
