@@ -84,10 +84,11 @@ fuzz: ## Run every Fuzz target in the repo for FUZZTIME each: make fuzz FUZZTIME
 		done; \
 	done
 
-bench: ## Go benchmarks (BENCH_TIME each), `causeway bench chain` for BENCH_DURATION, a short `causeway bench e2e`
+bench: ## Go benchmarks (BENCH_TIME each), `causeway bench chain` for BENCH_DURATION, a short `causeway bench e2e` closed- and open-loop
 	$(GO) test -run '^$$' -bench . -benchtime=$(strip $(BENCH_TIME)) ./...
 	$(GO) run ./cmd/causeway bench chain --duration $(strip $(BENCH_DURATION))
 	$(GO) run ./cmd/causeway bench e2e --transfers 1000 --light 20
+	$(GO) run ./cmd/causeway bench e2e --rate 100 --duration $(strip $(BENCH_DURATION)) --light 5
 
 lint: ## gofmt check, go vet and staticcheck
 	@unformatted=$$(gofmt -l .); \

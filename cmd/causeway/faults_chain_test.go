@@ -66,12 +66,7 @@ func (n *faultNet) killProposer(t *testing.T) {
 		}
 		hold(t, faultOutage)
 		up := time.Now()
-		for i, c := range n.chains {
-			c.nodes[victims[i]].start(t)
-		}
-		for i, c := range n.chains {
-			c.waitCaughtUp(t, victims[i])
-		}
+		n.restartCaughtUp(t, victims)
 		return outage{down, up}
 	}, nil)
 }
@@ -94,6 +89,17 @@ func (c *faultChain) blockGaps(t *testing.T, from, to uint64) (longest time.Dura
 		prev = b.TimeMs
 	}
 	return longest, slow
+}
+
+// restartCaughtUp starts validator victims[i] of each chain i again and
+// waits until every one has caught up.
+func (n *faultNet) restartCaughtUp(t *testing.T, victims []int) {
+	for i, c := range n.chains {
+		c.nodes[victims[i]].start(t)
+	}
+	for i, c := range n.chains {
+		c.waitCaughtUp(t, victims[i])
+	}
 }
 
 // nextProposer is the validator the reference one expects to propose the
@@ -213,12 +219,7 @@ func (n *faultNet) wipeValidator(t *testing.T) {
 		}
 		hold(t, faultOutage)
 		up := time.Now()
-		for i, c := range n.chains {
-			c.nodes[victims[i]].start(t)
-		}
-		for i, c := range n.chains {
-			c.waitCaughtUp(t, victims[i])
-		}
+		n.restartCaughtUp(t, victims)
 		return outage{down, up}
 	}, nil)
 }

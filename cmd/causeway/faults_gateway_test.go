@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/causeway/causeway/attest"
@@ -207,11 +208,16 @@ func (n *faultNet) settledGateway(t *testing.T, ctx context.Context, accepted []
 	out := make([]relaytest.Sent, 0, len(accepted))
 	for _, a := range accepted {
 		var tr *settlement.Transfer
-		require.Eventually(t, func() bool {
+		if !assert.Eventually(t, func() bool {
 			var err error
 			tr, err = n.store.Get(ctx, a.resp.ID)
 			return err == nil && tr.Seq != 0
-		}, faultSettleWait, faultPoll, "gateway transfer %s never committed on alpha", a.resp.ID)
+		}, faultSettleWait, faultPoll) {
+			rec, rerr := n.store.GetRequest(ctx, faultGatewayClient, tr.ClientRef)
+			r, cerr := n.pair.Alpha.RPC.TransactionReceipt(ctx, tr.Source.TxHash)
+			t.Fatalf("gateway transfer %s never committed on alpha: row %+v; request %+v (%v); receipt on alpha %+v (%v)",
+				a.resp.ID, tr, rec, rerr, r, cerr)
+		}
 		n.sentIDs[tr.ID] = true
 		out = append(out, relaytest.Sent{Src: tr.Src, Dst: tr.Dst, Seq: tr.Seq, TxHash: tr.Source.TxHash,
 			Receiver: tr.Receiver, Amount: faultGatewayAmount, SentAt: a.sentAt})

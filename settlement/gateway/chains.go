@@ -172,9 +172,11 @@ func (c *chain) snapshot() (api.Chain, time.Duration) {
 	return v, time.Since(c.viewAt)
 }
 
-// refresh reads every endpoint's status and the validators from the first
-// that answers. A chain with no endpoint up keeps its identity and shows
-// up=false with zero live fields.
+// refresh reads every endpoint's status and takes the chain's height, block
+// time and validators from the one furthest ahead: a node restarted empty
+// answers while it syncs from its peers, far behind, and its block time
+// must not become the base of an intent's deadline. A chain with no
+// endpoint up keeps its identity and shows up=false with zero live fields.
 func (c *chain) refresh(ctx context.Context) {
 	sts := make([]*chains.Status, len(c.nodes))
 	var wg sync.WaitGroup
@@ -189,19 +191,19 @@ func (c *chain) refresh(ctx context.Context) {
 	}
 	wg.Wait()
 	v := api.Chain{ID: c.id, GenesisHash: c.genesis, Validators: []api.Validator{}, Endpoints: len(c.nodes)}
-	first := -1
+	best := -1
 	for i, st := range sts {
 		if st != nil {
 			v.EndpointsUp++
-			if first < 0 {
-				first = i
+			if best < 0 || st.LatestHeight > sts[best].LatestHeight {
+				best = i
 			}
 		}
 	}
-	if first >= 0 {
-		st := sts[first]
+	if best >= 0 {
+		st := sts[best]
 		v.Up, v.Height, v.BlockTime = true, st.LatestHeight, time.UnixMilli(int64(st.LatestTimeMs)).UTC()
-		v.Validators, v.TotalPower = c.validators(ctx, c.nodes[first])
+		v.Validators, v.TotalPower = c.validators(ctx, c.nodes[best])
 	}
 	c.mu.Lock()
 	c.view, c.viewAt = v, time.Now()

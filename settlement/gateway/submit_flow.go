@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.uber.org/zap"
@@ -174,16 +175,18 @@ func (s *server) signIntent(ctx context.Context, pl *plan) (*signedTx, uint64, *
 }
 
 // latestTimeMs is the source's latest block time: from the cached view
-// when it is fresh, else read.
+// (the endpoint furthest ahead) when it is fresh, else from a refresh of
+// every endpoint.
 func latestTimeMs(ctx context.Context, c *chain) (uint64, error) {
-	if v, age := c.snapshot(); v.Up && age <= viewMaxAge {
-		return uint64(v.BlockTime.UnixMilli()), nil
+	v, age := c.snapshot()
+	if !v.Up || age > viewMaxAge {
+		c.refresh(ctx)
+		v, _ = c.snapshot()
 	}
-	st, err := c.status(ctx)
-	if err != nil {
-		return 0, err
+	if !v.Up {
+		return 0, fmt.Errorf("%s: %w", c.id, ErrChainUnavailable)
 	}
-	return st.LatestTimeMs, nil
+	return uint64(v.BlockTime.UnixMilli()), nil
 }
 
 // recordSent stores the signed transaction under the request before it is

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/causeway/causeway/attest"
+	"github.com/causeway/causeway/chains"
 	"github.com/causeway/causeway/node/app"
 	"github.com/causeway/causeway/relay/relaytest"
 	"github.com/causeway/causeway/settlement"
@@ -134,4 +135,34 @@ func mustAmount(t testing.TB, s string) *uint256.Int {
 	v, p := parseDecimal("amount", s)
 	require.Nil(t, p)
 	return v
+}
+
+// behindNode answers status as a node restarted empty would while it
+// syncs: far behind, with an old block time. Everything else goes to the
+// wrapped node.
+type behindNode struct{ Node }
+
+func (behindNode) Status(context.Context) (*chains.Status, error) {
+	return &chains.Status{ChainID: "alpha", LatestHeight: 1, LatestTimeMs: 1000, Syncing: true}, nil
+}
+
+// An intent's deadline counts from the block time of the endpoint furthest
+// ahead, not from whichever answers first: a syncing node's old block time
+// would give a deadline already past, and the chain would refuse the
+// transfer.
+func TestIntentDeadlineFromFreshestEndpoint(t *testing.T) {
+	t.Parallel()
+	real := testPair(t).Alpha.RPC
+	e := newEnv(t, withNodes("alpha", behindNode{real}, real))
+	signer := attest.AddressOf(e.signer)
+	st, err := real.Status(t.Context())
+	require.NoError(t, err)
+	var list api.ChainList
+	e.get("/v1/chains").decode(t, &list)
+	require.GreaterOrEqual(t, list.Chains[0].Height, st.LatestHeight, "the chain shows the freshest endpoint")
+	require.Equal(t, 2, list.Chains[0].EndpointsUp)
+
+	resp := e.requireAccepted(e.submit(idem(t, 0), intentBody(signer, "4")))
+	require.Greater(t, resp.Transfer.TimeoutTimeMs, st.LatestTimeMs, "the deadline is after the chain's block time")
+	require.Zero(t, e.waitReceipt(resp.TxHash).Code, "the chain takes it")
 }
