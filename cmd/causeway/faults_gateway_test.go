@@ -50,7 +50,9 @@ func (n *faultNet) gatewayAdminAddr() string {
 }
 
 // gatewaySigner is the address the gateway signs the client's intents with.
-func (n *faultNet) gatewaySigner() attest.Address { return n.chains[0].tn.Accounts[gatewayAcct].Address }
+func (n *faultNet) gatewaySigner() attest.Address {
+	return n.chains[0].tn.Accounts[gatewayAcct].Address
+}
 
 // setupGateway writes the gateway's config, makes the client's API key
 // with `causeway gateway keys add` and prepares the process. Its endpoints
