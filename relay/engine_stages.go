@@ -677,9 +677,24 @@ type StoreAudit struct {
 // AuditStore compares the newest ended transfers in the store with their
 // tasks on the source chain: the store may only show an ending the chain
 // shows. A disagreement is logged as an error and exported as a metric;
-// transfers of chains this engine does not relay are left out.
+// transfers of chains this engine does not relay are left out, and so are
+// transfers whose ending is in a block the answering node has not reached
+// (a node behind its chain, catching up after a partition or a restart,
+// cannot judge them).
 func (e *Engine) AuditStore(ctx context.Context) (*StoreAudit, error) {
 	audit := &StoreAudit{}
+	heights := make(map[string]uint64) // a node's latest height, per chain
+	reached := func(chain string, c *engineChain, h uint64) (bool, error) {
+		if latest, ok := heights[chain]; ok && latest >= h {
+			return true, nil
+		}
+		st, err := c.node.Status(ctx)
+		if err != nil {
+			return false, fmt.Errorf("status of %s: %w", chain, err)
+		}
+		heights[chain] = st.LatestHeight
+		return st.LatestHeight >= h, nil
+	}
 	for _, st := range []settlement.Status{settlement.StatusFinished, settlement.StatusRefunded} {
 		ts, _, err := e.store.List(ctx, settlement.ListFilter{Status: st}, "", auditSample)
 		if err != nil {
@@ -693,6 +708,18 @@ func (e *Engine) AuditStore(ctx context.Context) (*StoreAudit, error) {
 			task, err := src.node.Task(ctx, t.Dst, t.Seq)
 			if err != nil {
 				return audit, fmt.Errorf("task of %s: %w", t.ID, err)
+			}
+			switch {
+			case task != nil && task.Height < t.Confirm.Height:
+				continue // read from a node that has not reached the ending's block
+			case task == nil:
+				ok, err := reached(t.Src, src, t.Confirm.Height)
+				if err != nil {
+					return audit, err
+				}
+				if !ok {
+					continue
+				}
 			}
 			audit.Checked++
 			got := "none"

@@ -214,6 +214,15 @@ func TestEngineSettlesBothDirections(t *testing.T) {
 				require.NoError(t, err)
 				require.Len(t, audit.Disagrees, 1)
 				require.Contains(t, audit.Disagrees[0], sent[0].ID())
+
+				// The same row, its ending in a block the nodes have not
+				// reached (as a node catching up after a partition sees
+				// it), is not judged.
+				_, err = lite.DB().ExecContext(t.Context(), `UPDATE transfers SET confirm_height = 1000000000 WHERE id = ?`, sent[0].ID())
+				require.NoError(t, err)
+				audit, err = e.AuditStore(t.Context())
+				require.NoError(t, err)
+				require.Empty(t, audit.Disagrees, "an ending the answering node cannot see yet is no disagreement")
 			}
 		})
 	}
