@@ -20,11 +20,21 @@ type Coin struct {
 // order. kv must implement app.Iterable, else the error wraps
 // app.ErrNotIterable.
 func Balances(kv app.KV, addr attest.Address) ([]Coin, error) {
+	out, err := AmountsUnder(kv, accountPrefix(addr))
+	if err != nil {
+		return nil, fmt.Errorf("list balances of %s: %w", addr, err)
+	}
+	return out, nil
+}
+
+// AmountsUnder lists the amounts stored under prefix+<denom> keys (in the
+// bank's encoding, see ReadAmount), in ascending denom byte order. kv must
+// implement app.Iterable, else the error wraps app.ErrNotIterable.
+func AmountsUnder(kv app.KV, prefix []byte) ([]Coin, error) {
 	it, ok := kv.(app.Iterable)
 	if !ok {
-		return nil, fmt.Errorf("list balances of %s: %w", addr, app.ErrNotIterable)
+		return nil, app.ErrNotIterable
 	}
-	prefix := accountPrefix(addr)
 	var out []Coin
 	err := it.Iterate(prefix, func(key, value []byte) error {
 		amt, err := decodeAmount(key, value)
@@ -34,8 +44,5 @@ func Balances(kv app.KV, addr attest.Address) ([]Coin, error) {
 		out = append(out, Coin{Denom: string(bytes.TrimPrefix(key, prefix)), Amount: amt})
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("list balances of %s: %w", addr, err)
-	}
-	return out, nil
+	return out, err
 }

@@ -24,12 +24,12 @@ const (
 
 // Balance returns addr's balance of denom (zero when none).
 func Balance(kv app.KV, addr attest.Address, denom string) (*uint256.Int, error) {
-	return readAmount(kv, BalanceKey(addr, denom))
+	return ReadAmount(kv, BalanceKey(addr, denom))
 }
 
 // Supply returns the total supply of denom (zero when none).
 func Supply(kv app.KV, denom string) (*uint256.Int, error) {
-	return readAmount(kv, SupplyKey(denom))
+	return ReadAmount(kv, SupplyKey(denom))
 }
 
 // Transfer moves amt of denom from one account to another and emits a
@@ -47,7 +47,7 @@ func Transfer(ctx *app.Context, from, to attest.Address, denom string, amt *uint
 	if fromBal.Lt(amt) {
 		return insufficient(from, denom, fromBal, amt)
 	}
-	if err := writeAmount(st, BalanceKey(from, denom), fromBal.Sub(fromBal, amt)); err != nil {
+	if err := WriteAmount(st, BalanceKey(from, denom), fromBal.Sub(fromBal, amt)); err != nil {
 		return err
 	}
 	if err := credit(st, to, denom, amt); err != nil {
@@ -77,7 +77,7 @@ func Mint(ctx *app.Context, to attest.Address, denom string, amt *uint256.Int) e
 	if _, overflow := new(uint256.Int).AddOverflow(supply, amt); overflow {
 		return app.Errorf(app.CodeOverflow, "mint %s %s: supply %s would overflow", amt.Dec(), denom, supply.Dec())
 	}
-	if err := writeAmount(st, SupplyKey(denom), supply.Add(supply, amt)); err != nil {
+	if err := WriteAmount(st, SupplyKey(denom), supply.Add(supply, amt)); err != nil {
 		return err
 	}
 	if err := credit(st, to, denom, amt); err != nil {
@@ -114,10 +114,10 @@ func Burn(ctx *app.Context, from attest.Address, denom string, amt *uint256.Int)
 		panic(fmt.Sprintf("bank: invariant broken: burn %s %s exceeds supply %s while %s holds %s",
 			amt.Dec(), denom, supply.Dec(), from, bal.Dec()))
 	}
-	if err := writeAmount(st, BalanceKey(from, denom), bal.Sub(bal, amt)); err != nil {
+	if err := WriteAmount(st, BalanceKey(from, denom), bal.Sub(bal, amt)); err != nil {
 		return err
 	}
-	if err := writeAmount(st, SupplyKey(denom), supply.Sub(supply, amt)); err != nil {
+	if err := WriteAmount(st, SupplyKey(denom), supply.Sub(supply, amt)); err != nil {
 		return err
 	}
 	ctx.Emit(app.Event{Type: EventBurn, Attrs: []app.Attr{
@@ -143,7 +143,7 @@ func credit(st app.KV, addr attest.Address, denom string, amt *uint256.Int) erro
 	if _, overflow := bal.AddOverflow(bal, amt); overflow {
 		panic(fmt.Sprintf("bank: invariant broken: crediting %s %s to %s overflows its balance", amt.Dec(), denom, addr))
 	}
-	return writeAmount(st, BalanceKey(addr, denom), bal)
+	return WriteAmount(st, BalanceKey(addr, denom), bal)
 }
 
 // checkCoin validates an amount and denomination a caller wants to move.

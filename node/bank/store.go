@@ -40,8 +40,10 @@ func accountPrefix(addr attest.Address) []byte {
 	return append(k, '/')
 }
 
-// readAmount loads the amount at key; absent is zero.
-func readAmount(kv app.KV, key []byte) (*uint256.Int, error) {
+// ReadAmount loads the amount at key, stored as the bank stores balances
+// (minimal big-endian bytes); absent is zero. Other modules keep running
+// totals in the same encoding.
+func ReadAmount(kv app.KV, key []byte) (*uint256.Int, error) {
 	b, err := kv.Get(key)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
@@ -59,8 +61,9 @@ func decodeAmount(key, b []byte) (*uint256.Int, error) {
 	return new(uint256.Int).SetBytes(b), nil
 }
 
-// writeAmount stores v at key, deleting the key when v is zero.
-func writeAmount(kv app.KV, key []byte, v *uint256.Int) error {
+// WriteAmount stores v at key in ReadAmount's encoding, deleting the key
+// when v is zero.
+func WriteAmount(kv app.KV, key []byte, v *uint256.Int) error {
 	var err error
 	if v.IsZero() {
 		err = kv.Delete(key)

@@ -16,9 +16,6 @@ import (
 // bytes. It only grows; slashing burns bond, never earnings.
 const EarnedPrefix = "xearned/"
 
-// Upper bound of an encoded uint256.
-const maxEarnedBytes = 32
-
 func earnedPrefix(addr attest.Address) []byte {
 	k := append([]byte(EarnedPrefix), app.AddressKey(addr)...)
 	return append(k, '/')
@@ -36,47 +33,20 @@ func addEarned(ctx *app.Context, relayer attest.Address, denom string, amt *uint
 		return err
 	}
 	key := EarnedKey(relayer, denom)
-	raw, err := ctx.State.Get(key)
+	total, err := bank.ReadAmount(ctx.State, key)
 	if err != nil {
-		return fmt.Errorf("xfer: read %s: %w", key, err)
-	}
-	total, err := decodeEarned(key, raw)
-	if err != nil {
-		return err
+		return fmt.Errorf("xfer: %w", err)
 	}
 	if _, overflow := total.AddOverflow(total, amt); overflow {
 		panic(fmt.Sprintf("xfer: invariant broken: %s earnings in %s overflow", relayer, denom))
 	}
-	return ctx.State.Set(key, total.Bytes())
-}
-
-func decodeEarned(key, b []byte) (*uint256.Int, error) {
-	if b == nil {
-		return new(uint256.Int), nil
-	}
-	if len(b) == 0 || len(b) > maxEarnedBytes || b[0] == 0 {
-		return nil, fmt.Errorf("xfer: decode %s: %x is not a minimal amount: %w", key, b, ErrCorruptState)
-	}
-	return new(uint256.Int).SetBytes(b), nil
+	return bank.WriteAmount(ctx.State, key, total)
 }
 
 // Earned lists what addr has been paid in relay fees, per denom in
 // ascending byte order. kv must implement app.Iterable.
 func Earned(kv app.KV, addr attest.Address) ([]bank.Coin, error) {
-	it, ok := kv.(app.Iterable)
-	if !ok {
-		return nil, fmt.Errorf("xfer: list earnings of %s: %w", addr, app.ErrNotIterable)
-	}
-	prefix := earnedPrefix(addr)
-	var out []bank.Coin
-	err := it.Iterate(prefix, func(key, value []byte) error {
-		amt, err := decodeEarned(key, value)
-		if err != nil {
-			return err
-		}
-		out = append(out, bank.Coin{Denom: string(bytes.TrimPrefix(key, prefix)), Amount: amt})
-		return nil
-	})
+	out, err := bank.AmountsUnder(kv, earnedPrefix(addr))
 	if err != nil {
 		return nil, fmt.Errorf("xfer: list earnings of %s: %w", addr, err)
 	}
