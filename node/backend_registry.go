@@ -132,8 +132,10 @@ func (b *backend) Relayers(_ context.Context, h uint64) (*rpc.RelayerList, error
 		if err != nil {
 			return err
 		}
+		known := make(map[attest.Address]*registry.Member, len(relayers))
 		for _, m := range relayers {
 			get(m.Address)
+			known[m.Address] = m
 		}
 		bonds, err := registry.ListBonds(kv)
 		if err != nil {
@@ -161,9 +163,11 @@ func (b *backend) Relayers(_ context.Context, h uint64) (*rpc.RelayerList, error
 			get(s.Relayer).Slashes++
 		}
 		for a, r := range byAddr {
-			m, err := registry.GetMember(kv, a)
-			if err != nil {
-				return err
+			m, ok := known[a]
+			if !ok { // a bond holder or fee earner listed without the relayer role
+				if m, err = registry.GetMember(kv, a); err != nil {
+					return err
+				}
 			}
 			if m != nil {
 				role := m.Role

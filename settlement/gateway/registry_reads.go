@@ -16,11 +16,12 @@ import (
 
 	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/chains"
+	"github.com/causeway/causeway/node/rpc"
 	"github.com/causeway/causeway/settlement/gateway/api"
 )
 
-// registryPageMax bounds a page of members or slashes, as the nodes do.
-const registryPageMax = 1000
+// registryPageMax bounds a page of members or slashes: the nodes' bound.
+const registryPageMax = rpc.MaxListLimit
 
 // getMember answers the chain registry's record of a member; 404 when the
 // address never registered or the chain has no identity rule.
