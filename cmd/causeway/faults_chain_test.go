@@ -91,6 +91,15 @@ func (c *faultChain) blockGaps(t *testing.T, from, to uint64) (longest time.Dura
 	return longest, slow
 }
 
+// requireCommitting requires that each chain i commits past before[i]
+// while its validator victims[i] is out (how says in what way).
+func (n *faultNet) requireCommitting(t *testing.T, before []uint64, victims []int, how string) {
+	for i, c := range n.chains {
+		require.Eventually(t, func() bool { return c.height(t, refValidator) > before[i] }, faultStartWait, faultPoll,
+			"%s stopped committing while %s was %s", c.tn.Genesis.ChainID, c.nodes[victims[i]].name, how)
+	}
+}
+
 // restartCaughtUp starts validator victims[i] of each chain i again and
 // waits until every one has caught up.
 func (n *faultNet) restartCaughtUp(t *testing.T, victims []int) {
@@ -135,10 +144,7 @@ func (n *faultNet) pauseValidator(t *testing.T) {
 			n.perturbed("SIGSTOP %s, SIGCONT after %s", c.nodes[victims[i]].name, faultOutage)
 		}
 		hold(t, faultOutage)
-		for i, c := range n.chains {
-			require.Eventually(t, func() bool { return c.height(t, refValidator) > before[i] },
-				faultStartWait, faultPoll, "%s stopped committing while %s was paused", c.tn.Genesis.ChainID, c.nodes[victims[i]].name)
-		}
+		n.requireCommitting(t, before, victims, "paused")
 		up := time.Now()
 		for i, c := range n.chains {
 			c.nodes[victims[i]].resume()
@@ -164,10 +170,7 @@ func (n *faultNet) partitionValidator(t *testing.T) {
 			n.perturbed("cut every link of %s, heal after %s", c.nodes[victims[i]].name, faultOutage)
 		}
 		hold(t, faultOutage)
-		for i, c := range n.chains {
-			require.Eventually(t, func() bool { return c.height(t, refValidator) > before[i] },
-				faultStartWait, faultPoll, "%s stopped committing without %s", c.tn.Genesis.ChainID, c.nodes[victims[i]].name)
-		}
+		n.requireCommitting(t, before, victims, "cut off")
 		up := time.Now()
 		for i, c := range n.chains {
 			n.meshes[i].heal()
