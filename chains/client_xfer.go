@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	gethrpc "github.com/ethereum/go-ethereum/rpc"
+
 	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/node/rpc"
 )
@@ -106,6 +108,44 @@ func (c *Client) PacketReceipt(ctx context.Context, src string, seq uint64) (*Pa
 		return nil, err
 	}
 	return r, nil
+}
+
+// Tasks is Task for many packets sent to dst, asked in JSON-RPC batches:
+// out[i] is seqs[i]'s task, or nil when there is none.
+func (c *Client) Tasks(ctx context.Context, dst string, seqs []uint64) ([]*Task, error) {
+	return lookupMany[Task](ctx, c, "cw_getTask", dst, seqs)
+}
+
+// PacketReceipts is PacketReceipt for many packets from src, asked in
+// JSON-RPC batches: out[i] is seqs[i]'s receipt, or nil before it is
+// received.
+func (c *Client) PacketReceipts(ctx context.Context, src string, seqs []uint64) ([]*PacketReceipt, error) {
+	return lookupMany[PacketReceipt](ctx, c, "cw_getReceipt", src, seqs)
+}
+
+// maxBatchItems is how many calls one JSON-RPC batch carries: a node's
+// default cap.
+const maxBatchItems = rpc.DefaultBatchItemLimit
+
+// lookupMany calls method(chain, seq) for every seq, maxBatchItems to a
+// round trip. A null answer is a nil entry; any call's error fails all.
+func lookupMany[T any](ctx context.Context, c *Client, method, chain string, seqs []uint64) ([]*T, error) {
+	out := make([]*T, len(seqs))
+	for start := 0; start < len(seqs); start += maxBatchItems {
+		elems := make([]gethrpc.BatchElem, min(len(seqs), start+maxBatchItems)-start)
+		for i := range elems {
+			elems[i] = gethrpc.BatchElem{Method: method, Args: []any{chain, seqs[start+i]}, Result: &out[start+i]}
+		}
+		if err := c.rpc.BatchCallContext(ctx, elems); err != nil {
+			return nil, fmt.Errorf("%s batch: %w", method, nodeError(err))
+		}
+		for i, e := range elems {
+			if e.Error != nil {
+				return nil, fmt.Errorf("%s %s #%d: %w", method, chain, seqs[start+i], nodeError(e.Error))
+			}
+		}
+	}
+	return out, nil
 }
 
 // ClientState returns this chain's light client of chain, or nil and no

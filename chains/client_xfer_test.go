@@ -81,6 +81,43 @@ func TestClientPacketAndReceiptProofs(t *testing.T) {
 	require.ErrorIs(t, err, rpc.ErrNotFound)
 }
 
+func TestClientBatchedLookups(t *testing.T) {
+	t.Parallel()
+	n := startClientNode(t)
+	seedClientXfer(n.b)
+	c := dialClient(t, n.url("ws"))
+	ctx := t.Context()
+
+	// 250 sequences span three batches; 2 and 4 answer, the rest are null.
+	seqs := make([]uint64, 250)
+	for i := range seqs {
+		seqs[i] = uint64(i + 1)
+	}
+	tasks, err := c.Tasks(ctx, "beta", seqs)
+	require.NoError(t, err)
+	require.Len(t, tasks, len(seqs))
+	receipts, err := c.PacketReceipts(ctx, "beta", seqs)
+	require.NoError(t, err)
+	require.Len(t, receipts, len(seqs))
+	for i, seq := range seqs {
+		one, err := c.Task(ctx, "beta", seq)
+		require.NoError(t, err)
+		require.Equal(t, one, tasks[i], "task #%d", seq)
+		r, err := c.PacketReceipt(ctx, "beta", seq)
+		require.NoError(t, err)
+		require.Equal(t, r, receipts[i], "receipt #%d", seq)
+	}
+	require.Equal(t, rpc.TaskPending, tasks[1].Status)
+	require.Equal(t, rpc.ReceiptStatusTimeout, receipts[3].Status)
+	require.Nil(t, tasks[249])
+
+	empty, err := c.Tasks(ctx, "beta", nil)
+	require.NoError(t, err)
+	require.Empty(t, empty)
+	_, err = c.PacketReceipts(ctx, "not a chain id!", []uint64{1})
+	require.Error(t, err, "one call's error fails the lookup")
+}
+
 // lyingProofs serves proofs whose last node is corrupted, as a faulty or
 // hostile node might.
 type lyingProofs struct{ *rpctest.Backend }

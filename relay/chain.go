@@ -24,8 +24,10 @@ type Chain interface {
 
 	PacketProofs(ctx context.Context, dst string, seqs []uint64, height uint64) (*attest.CertifiedHeader, []*attest.PacketProof, error)
 	ReceiptProofs(ctx context.Context, src string, seqs []uint64, height uint64) (*attest.CertifiedHeader, []*attest.ReceiptProof, error)
-	Task(ctx context.Context, dst string, seq uint64) (*chains.Task, error)
-	PacketReceipt(ctx context.Context, src string, seq uint64) (*chains.PacketReceipt, error)
+	// Tasks and PacketReceipts answer for many packets at once: out[i] is
+	// seqs[i]'s, nil when there is none.
+	Tasks(ctx context.Context, dst string, seqs []uint64) ([]*chains.Task, error)
+	PacketReceipts(ctx context.Context, src string, seqs []uint64) ([]*chains.PacketReceipt, error)
 	ClientState(ctx context.Context, chain string) (*chains.LightClient, error)
 }
 

@@ -31,13 +31,13 @@ func NewDeliverer(srcID, dstID string, src, dst Chain, dstSub *Submitter, batch 
 // those with no commitment at height (already acknowledged), are skipped.
 func (d *Deliverer) Deliver(ctx context.Context, height uint64, seqs []uint64) (*Result, error) {
 	res := &Result{Height: height}
+	receipts, err := d.to.PacketReceipts(ctx, d.fromID, seqs)
+	if err != nil {
+		return res, fmt.Errorf("receipts of %s packets on %s: %w", d.fromID, d.toID, err)
+	}
 	var pending []uint64
-	for _, seq := range seqs {
-		r, err := d.to.PacketReceipt(ctx, d.fromID, seq)
-		if err != nil {
-			return res, fmt.Errorf("receipt of %s #%d on %s: %w", d.fromID, seq, d.toID, err)
-		}
-		if r != nil {
+	for i, seq := range seqs {
+		if receipts[i] != nil {
 			res.Skipped = append(res.Skipped, seq)
 			continue
 		}
@@ -93,13 +93,13 @@ func NewConfirmer(srcID, dstID string, src, dst Chain, srcSub *Submitter, batch 
 // packets with no receipt yet, are skipped.
 func (c *Confirmer) Confirm(ctx context.Context, height uint64, seqs []uint64) (*Result, error) {
 	res := &Result{Height: height}
+	tasks, err := c.to.Tasks(ctx, c.fromID, seqs)
+	if err != nil {
+		return res, fmt.Errorf("tasks %s→%s: %w", c.toID, c.fromID, err)
+	}
 	var pending []uint64
-	for _, seq := range seqs {
-		t, err := c.to.Task(ctx, c.fromID, seq)
-		if err != nil {
-			return res, fmt.Errorf("task %s→%s #%d: %w", c.toID, c.fromID, seq, err)
-		}
-		if t == nil || t.Status != rpc.TaskPending {
+	for i, seq := range seqs {
+		if t := tasks[i]; t == nil || t.Status != rpc.TaskPending {
 			res.Skipped = append(res.Skipped, seq)
 			continue
 		}

@@ -705,10 +705,11 @@ func (e *Engine) AuditStore(ctx context.Context) (*StoreAudit, error) {
 			if src == nil || e.chains[t.Dst] == nil {
 				continue
 			}
-			task, err := src.node.Task(ctx, t.Dst, t.Seq)
+			tasks, err := src.node.Tasks(ctx, t.Dst, []uint64{t.Seq})
 			if err != nil {
 				return audit, fmt.Errorf("task of %s: %w", t.ID, err)
 			}
+			task := tasks[0]
 			switch {
 			case task != nil && task.Height < t.Confirm.Height:
 				continue // read from a node that has not reached the ending's block

@@ -119,12 +119,12 @@ func (f *failover) ReceiptProofs(ctx context.Context, src string, seqs []uint64,
 	return r.header, r.proofs, err
 }
 
-func (f *failover) Task(ctx context.Context, dst string, seq uint64) (*chains.Task, error) {
-	return try(ctx, f, func(c Chain) (*chains.Task, error) { return c.Task(ctx, dst, seq) })
+func (f *failover) Tasks(ctx context.Context, dst string, seqs []uint64) ([]*chains.Task, error) {
+	return try(ctx, f, func(c Chain) ([]*chains.Task, error) { return c.Tasks(ctx, dst, seqs) })
 }
 
-func (f *failover) PacketReceipt(ctx context.Context, src string, seq uint64) (*chains.PacketReceipt, error) {
-	return try(ctx, f, func(c Chain) (*chains.PacketReceipt, error) { return c.PacketReceipt(ctx, src, seq) })
+func (f *failover) PacketReceipts(ctx context.Context, src string, seqs []uint64) ([]*chains.PacketReceipt, error) {
+	return try(ctx, f, func(c Chain) ([]*chains.PacketReceipt, error) { return c.PacketReceipts(ctx, src, seqs) })
 }
 
 func (f *failover) ClientState(ctx context.Context, chain string) (*chains.LightClient, error) {

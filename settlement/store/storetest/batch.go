@@ -58,6 +58,42 @@ func testTransitionBatch(t *testing.T, s settlement.Store) {
 	require.ErrorIs(t, err, settlement.ErrInvalid)
 }
 
+// testTransitionBatchRepeated: a batch observed a second time (a relay's
+// watcher and its worker both see a transaction) finds every row moved:
+// each item is a conflict carrying the row, and no event is written.
+func testTransitionBatchRepeated(t *testing.T, s settlement.Store) {
+	var reqs []settlement.TransitionRequest
+	for seq := uint64(21); seq <= 30; seq++ {
+		tr := create(t, s, committed(seq))
+		reqs = append(reqs, settlement.TransitionRequest{ID: tr.ID, From: settlement.StatusSourceCommitted,
+			To: settlement.StatusDelivered, Evidence: deliverEv(seq, settlement.ReceiptOK, 0)})
+	}
+	first, err := s.TransitionBatch(t.Context(), reqs)
+	require.NoError(t, err)
+	before := allEvents(t, s, settlement.EventFilter{})
+	again, err := s.TransitionBatch(t.Context(), reqs)
+	require.NoError(t, err)
+	require.Len(t, again, len(reqs))
+	for i, r := range again {
+		require.NoError(t, first[i].Err)
+		require.ErrorIs(t, r.Err, settlement.ErrConflict)
+		require.Equal(t, first[i].Transfer, r.Transfer, "the conflict carries the row as the first batch left it")
+	}
+	require.Len(t, allEvents(t, s, settlement.EventFilter{}), len(before), "a repeated batch writes no event")
+
+	// Mixed: one row moved, one still before the transition, one missing.
+	fresh := create(t, s, committed(31))
+	mixed, err := s.TransitionBatch(t.Context(), []settlement.TransitionRequest{reqs[0],
+		{ID: fresh.ID, From: settlement.StatusSourceCommitted, To: settlement.StatusDelivered, Evidence: deliverEv(31, settlement.ReceiptOK, 0)},
+		{ID: "alpha.beta.4040", From: settlement.StatusSourceCommitted, To: settlement.StatusDelivered, Evidence: deliverEv(4040, settlement.ReceiptOK, 0)},
+	})
+	require.NoError(t, err)
+	require.ErrorIs(t, mixed[0].Err, settlement.ErrConflict)
+	require.NoError(t, mixed[1].Err)
+	require.Equal(t, settlement.StatusDelivered, mixed[1].Transfer.Status)
+	require.ErrorIs(t, mixed[2].Err, settlement.ErrNotFound)
+}
+
 // testTransitionBatchAtomic: an error of the batch as a whole (here a packet
 // key taken by another transfer) writes none of its items.
 func testTransitionBatchAtomic(t *testing.T, s settlement.Store) {

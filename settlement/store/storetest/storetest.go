@@ -64,6 +64,7 @@ func Run(t *testing.T, newStore func(t *testing.T) settlement.Store) {
 		{"TransitionConcurrent", testTransitionConcurrent},
 		{"TransitionRefusesMissingEvidence", testTransitionRefusesMissingEvidence},
 		{"TransitionBatch", testTransitionBatch},
+		{"TransitionBatchRepeated", testTransitionBatchRepeated},
 		{"TransitionBatchAtomic", testTransitionBatchAtomic},
 		{"TransitionBatchConcurrent", testTransitionBatchConcurrent},
 		{"FailedTransitionWritesNothing", testFailedTransitionWritesNothing},

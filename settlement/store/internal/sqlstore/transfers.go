@@ -213,11 +213,40 @@ func (s *Store) TransitionBatch(ctx context.Context, reqs []settlement.Transitio
 	if len(updates) == 0 {
 		return res, nil
 	}
+	// A transition observed twice (by a relay's watcher and by the worker
+	// that submitted its transaction) finds its row already moved. One read
+	// of every row answers those without an UPDATE and a read each; a row
+	// that moves after the read is left to the UPDATE's compare-and-set.
+	ids := make([]string, len(updates))
+	for k, u := range updates {
+		ids[k] = string(reqs[u.i].ID)
+	}
+	current, err := s.currentRows(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	once := make(map[settlement.TransferID]int, len(updates))
+	for _, u := range updates {
+		once[reqs[u.i].ID]++
+	}
+	updates = slices.DeleteFunc(updates, func(u update) bool {
+		r := reqs[u.i]
+		cur := current[r.ID]
+		if cur == nil || once[r.ID] > 1 || cur.Status == r.From {
+			return false
+		}
+		res[u.i].Transfer = cur
+		res[u.i].Err = fmt.Errorf("transition %s %s → %s: transfer is %s: %w", r.ID, r.From, r.To, cur.Status, settlement.ErrConflict)
+		return true
+	})
+	if len(updates) == 0 {
+		return res, nil
+	}
 	// Lock rows in id order, so overlapping batches cannot deadlock; the
 	// sort is stable, so items on one transfer keep their order.
 	slices.SortStableFunc(updates, func(a, b update) int { return strings.Compare(string(reqs[a.i].ID), string(reqs[b.i].ID)) })
 	var missed []int
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var moved []*settlement.Transfer
 		for _, u := range updates {
 			t, _, err := scanTransfer(s.txQueryRow(ctx, tx, u.query, u.args...))
@@ -246,6 +275,32 @@ func (s *Store) TransitionBatch(ctx context.Context, reqs []settlement.Transitio
 		res[i].Err = fmt.Errorf("transition %s %s → %s: %w", r.ID, r.From, r.To, why)
 	}
 	return res, nil
+}
+
+// currentRows reads the transfers whose id is in ids, keyed by id. A
+// transfer found only by its packet key is not in the map.
+func (s *Store) currentRows(ctx context.Context, ids []string) (map[settlement.TransferID]*settlement.Transfer, error) {
+	out := make(map[settlement.TransferID]*settlement.Transfer, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+transferCols+` FROM transfers WHERE id IN `+placeholders(0, len(ids)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read %d transfers: %w", len(ids), s.mapErr(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		t, _, err := scanTransfer(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read %d transfers: %w", len(ids), err)
+		}
+		out[t.ID] = t
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %d transfers: %w", len(ids), s.mapErr(err))
+	}
+	return out, nil
 }
 
 func checkRequest(r settlement.TransitionRequest) error {
