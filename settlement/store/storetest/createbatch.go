@@ -43,6 +43,33 @@ func testCreateTransfers(t *testing.T, s settlement.Store) {
 	}
 }
 
+// testCreateTransfersLarge: a batch larger than one statement's rows
+// (stores write in chunks) creates every row once, with consecutive events,
+// and a repeat of it creates nothing.
+func testCreateTransfersLarge(t *testing.T, s settlement.Store) {
+	const n = 450
+	in := make([]*settlement.Transfer, n)
+	for i := range in {
+		in[i] = committed(uint64(5000 + i))
+	}
+	before := eventCount(t, s)
+	res, err := s.CreateTransfers(t.Context(), in)
+	require.NoError(t, err)
+	for i, r := range res {
+		require.NoError(t, r.Err)
+		require.True(t, r.Created, "item %d", i)
+	}
+	require.Equal(t, before+n, eventCount(t, s))
+	again, err := s.CreateTransfers(t.Context(), in)
+	require.NoError(t, err)
+	for i, r := range again {
+		require.NoError(t, r.Err)
+		require.False(t, r.Created, "item %d", i)
+		require.Equal(t, res[i].Transfer, r.Transfer)
+	}
+	require.Equal(t, before+n, eventCount(t, s), "a repeated batch writes no event")
+}
+
 // testCreateTransfersMixed: existing rows come back uncreated, an invalid
 // item gets its own error, and the rest commit.
 func testCreateTransfersMixed(t *testing.T, s settlement.Store) {

@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) settlement.Store) {
 		{"CreateConcurrent", testCreateConcurrent},
 		{"CreateRefusesInvalid", testCreateRefusesInvalid},
 		{"CreateTransfers", testCreateTransfers},
+		{"CreateTransfersLarge", testCreateTransfersLarge},
 		{"CreateTransfersMixed", testCreateTransfersMixed},
 		{"CreateTransfersDuplicate", testCreateTransfersDuplicate},
 		{"CreateTransfersBounds", testCreateTransfersBounds},

@@ -53,11 +53,11 @@ func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
 	return s, nil
 }
 
-// hotQueries are the statements every write runs: the transfer insert and
-// the read of the row it collided with (watchers create the same packets),
+// hotQueries are the statements every write runs: the read of the row a
+// transfer insert collided with (watchers create the same packets),
 // one UPDATE per lifecycle edge and the outbox writes of a single event.
 func (s *Store) hotQueries() []string {
-	qs := []string{insertTransfer, existingTransfer, nextEventSeqs, insertEvents + placeholders(0, eventCols)}
+	qs := []string{existingTransfer, nextEventSeqs, insertEvents + placeholders(0, eventCols)}
 	for _, from := range settlement.Statuses {
 		for _, to := range settlement.Statuses {
 			if settlement.CanTransition(from, to) {

@@ -15,14 +15,21 @@ import (
 	"github.com/causeway/causeway/settlement"
 )
 
-const insertTransfer = `INSERT INTO transfers (
+// insertTransfers starts a multi-row insert; each row has transferParams
+// parameters, its created_at filling created_at, updated_at and status_at
+// (see rowPlaceholders). Rows colliding with an existing row on any unique
+// key are skipped; RETURNING names the rows written.
+const insertTransfers = `INSERT INTO transfers (
 	id, src_chain, dst_chain, seq, status, sender, receiver, denom, amount, fee,
 	timeout_height, timeout_time_ms, client_id, client_ref,
 	source_height, source_tx_hash, source_time, source_relayer,
 	created_at, updated_at, status_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $19)
-ON CONFLICT DO NOTHING
-RETURNING row_id`
+VALUES `
+
+const (
+	transferParams  = 19
+	transfersInsert = 200 // rows per INSERT: 3,800 parameters, under both engines' limits
+)
 
 // existingTransfer finds the row a create collided with, by any unique key.
 const existingTransfer = `SELECT ` + transferCols + ` FROM transfers
@@ -91,12 +98,21 @@ func (s *Store) CreateTransfers(ctx context.Context, ins []*settlement.Transfer)
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(string(rows[a].ID), string(rows[b].ID)) })
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		inserted, err := s.insertRows(ctx, tx, rows, order)
+		if err != nil {
+			return err
+		}
 		for _, i := range order {
-			t, created, err := s.createRow(ctx, tx, rows[i])
+			if inserted[rows[i].ID] {
+				delete(inserted, rows[i].ID) // a later item with the same id collided with this one
+				res[i] = settlement.CreateResult{Transfer: rows[i], Created: true}
+				continue
+			}
+			t, err := s.collided(ctx, tx, rows[i])
 			if err != nil {
 				return fmt.Errorf("create transfer %s: %w", rows[i].ID, err)
 			}
-			res[i] = settlement.CreateResult{Transfer: t, Created: created}
+			res[i] = settlement.CreateResult{Transfer: t}
 		}
 		var created []*settlement.Transfer
 		for _, r := range res {
@@ -120,33 +136,72 @@ func checkNew(in *settlement.Transfer) error {
 	return checkInt64("height or sequence", in.Seq, in.Source.Height, in.TimeoutHeight, in.TimeoutTimeMs)
 }
 
-// createRow inserts t in tx, or, when a row with any of t's unique keys
-// exists, returns that row with created false, having written nothing but
-// the adoption of a relay's row by t's client (see settlement.Store). The row
-// found is the one an insert waited on when another transaction had it
-// uncommitted: each Postgres statement reads the latest commits, and within
-// tx a row created by an earlier item of the batch is visible.
-func (s *Store) createRow(ctx context.Context, tx *sql.Tx, t *settlement.Transfer) (*settlement.Transfer, bool, error) {
-	var rowID int64
-	err := s.txQueryRow(ctx, tx, insertTransfer,
-		t.ID, t.Src, t.Dst, optInt(t.Seq), t.Status, addrText(t.Sender), addrText(t.Receiver), t.Denom,
-		t.Amount.Dec(), t.Fee.Dec(), int64(t.TimeoutHeight), int64(t.TimeoutTimeMs), t.ClientID, nullString(t.ClientRef),
-		optInt(t.Source.Height), hashText(t.Source.TxHash), s.optTime(t.Source.Time), optAddr(t.Source.Relayer),
-		s.d.Time(t.CreatedAt)).Scan(&rowID)
-	if err == nil {
-		return t, true, nil
+// insertRows inserts rows[order...] in tx, in that order, transfersInsert
+// to a statement, and returns the ids of those written. A row colliding
+// with an existing one on any unique key is skipped. Each Postgres
+// statement reads the latest commits, waiting on rows another transaction
+// has uncommitted, and within tx a row written by an earlier statement or
+// an earlier row of the same statement is a collision too.
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, rows []*settlement.Transfer, order []int) (map[settlement.TransferID]bool, error) {
+	inserted := make(map[settlement.TransferID]bool, len(order))
+	for chunk := range slices.Chunk(order, transfersInsert) {
+		var b strings.Builder
+		b.WriteString(insertTransfers)
+		args := make([]any, 0, len(chunk)*transferParams)
+		for k, i := range chunk {
+			t := rows[i]
+			if k > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(rowPlaceholders(len(args)))
+			args = append(args, t.ID, t.Src, t.Dst, optInt(t.Seq), t.Status, addrText(t.Sender), addrText(t.Receiver), t.Denom,
+				t.Amount.Dec(), t.Fee.Dec(), int64(t.TimeoutHeight), int64(t.TimeoutTimeMs), t.ClientID, nullString(t.ClientRef),
+				optInt(t.Source.Height), hashText(t.Source.TxHash), s.optTime(t.Source.Time), optAddr(t.Source.Relayer),
+				s.d.Time(t.CreatedAt))
+		}
+		b.WriteString(" ON CONFLICT DO NOTHING RETURNING id")
+		if err := s.collectIDs(ctx, tx, b.String(), args, inserted); err != nil {
+			return nil, fmt.Errorf("insert %d transfers: %w", len(chunk), err)
+		}
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return nil, false, s.mapErr(err)
+	return inserted, nil
+}
+
+// rowPlaceholders is one row of insertTransfers after k parameters.
+func rowPlaceholders(k int) string {
+	p := placeholders(k, transferParams)
+	last := "$" + strconv.Itoa(k+transferParams)
+	return p[:len(p)-1] + ", " + last + ", " + last + ")"
+}
+
+// collectIDs runs q in tx and adds every id it returns to ids.
+func (s *Store) collectIDs(ctx context.Context, tx *sql.Tx, q string, args []any, ids map[settlement.TransferID]bool) error {
+	rs, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return s.mapErr(err)
 	}
+	defer rs.Close()
+	for rs.Next() {
+		var id string
+		if err := rs.Scan(&id); err != nil {
+			return err
+		}
+		ids[settlement.TransferID(id)] = true
+	}
+	return s.mapErr(rs.Err())
+}
+
+// collided returns the row t collided with, having written nothing but the
+// adoption of a relay's row by t's client (see settlement.Store).
+func (s *Store) collided(ctx context.Context, tx *sql.Tx, t *settlement.Transfer) (*settlement.Transfer, error) {
 	existing, _, err := scanTransfer(s.txQueryRow(ctx, tx, existingTransfer,
 		t.ID, t.Src, t.Dst, optInt(t.Seq), hashText(t.Source.TxHash), t.ClientID, nullString(t.ClientRef)))
 	if err != nil {
-		return nil, false, fmt.Errorf("read the existing row: %w", err)
+		return nil, fmt.Errorf("read the existing row: %w", err)
 	}
 	if t.ClientID == "" || existing.ClientID != "" || t.Source.TxHash == (attest.Hash{}) ||
 		existing.Source.TxHash != t.Source.TxHash || existing.Src != t.Src {
-		return existing, false, nil
+		return existing, nil
 	}
 	// A relay saw the packet before the gateway that sent it recorded the
 	// transfer: the row becomes the client's.
@@ -154,11 +209,11 @@ func (s *Store) createRow(ctx context.Context, tx *sql.Tx, t *settlement.Transfe
 		existing.ID, t.ClientID, nullString(t.ClientRef), hashText(t.Source.TxHash)))
 	switch {
 	case errors.Is(err, sql.ErrNoRows): // another client took it first
-		return existing, false, nil
+		return existing, nil
 	case err != nil:
-		return nil, false, fmt.Errorf("adopt the relay's row: %w", s.mapErr(err))
+		return nil, fmt.Errorf("adopt the relay's row: %w", s.mapErr(err))
 	}
-	return adopted, false, nil
+	return adopted, nil
 }
 
 // newRow is the row CreateTransfers writes for in.
