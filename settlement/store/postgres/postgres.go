@@ -145,6 +145,7 @@ func advisoryLock(ctx context.Context, conn *sql.Conn) (func() error, error) {
 }
 
 var sqlDialect = sqlstore.Dialect{
+	LockRows: "FOR UPDATE",
 	Time:     func(t time.Time) any { return t },
 	IsUnique: func(err error) bool { return sqlState(err) == sqlStateUnique },
 	IsCheck:  func(err error) bool { return sqlState(err) == sqlStateCheck },

@@ -94,6 +94,52 @@ func testTransitionBatchRepeated(t *testing.T, s settlement.Store) {
 	require.ErrorIs(t, mixed[2].Err, settlement.ErrNotFound)
 }
 
+// testTransitionBatchShared: the packets of one recv transaction share its
+// evidence but for their receipts, and its ack's likewise; every row gets
+// its own receipt and the shared fields, and one event each.
+func testTransitionBatchShared(t *testing.T, s settlement.Store) {
+	const n = 12
+	recv := &settlement.Evidence{Height: 77, TxHash: hashOf(tagDelivery, 700), Relayer: addrOf(9)}
+	ack := &settlement.Evidence{Height: 78, TxHash: hashOf(tagConfirm, 700), Relayer: addrOf(8)}
+	var delivered, ended []settlement.TransitionRequest
+	for k := range n {
+		tr := create(t, s, committed(uint64(700+k)))
+		ev, end := *recv, settlement.StatusFinished
+		ev.Receipt = &settlement.Receipt{Status: settlement.ReceiptOK}
+		if k%4 == 3 {
+			ev.Receipt = &settlement.Receipt{Status: settlement.ReceiptTimeout}
+			end = settlement.StatusRefunded
+		}
+		delivered = append(delivered, settlement.TransitionRequest{ID: tr.ID, From: settlement.StatusSourceCommitted,
+			To: settlement.StatusDelivered, Evidence: &ev})
+		ended = append(ended, settlement.TransitionRequest{ID: tr.ID, From: settlement.StatusDelivered, To: end, Evidence: ack})
+	}
+	before := eventCount(t, s)
+	res, err := s.TransitionBatch(t.Context(), delivered)
+	require.NoError(t, err)
+	for k, r := range res {
+		require.NoError(t, r.Err)
+		require.Equal(t, delivered[k].ID, r.Transfer.ID)
+		require.Equal(t, settlement.StatusDelivered, r.Transfer.Status)
+		require.Equal(t, delivered[k].Evidence.Receipt.Status, r.Transfer.Receipt.Status)
+		require.Equal(t, recv.Height, r.Transfer.Delivery.Height)
+		require.Equal(t, recv.TxHash, r.Transfer.Delivery.TxHash)
+		require.Equal(t, r.Transfer, get(t, s, r.Transfer.ID))
+	}
+	// Finished for a timed-out receipt is refused; the rest end.
+	wrong := ended[3]
+	wrong.To = settlement.StatusFinished
+	res, err = s.TransitionBatch(t.Context(), append(ended, wrong))
+	require.NoError(t, err)
+	for k, r := range res[:n] {
+		require.NoError(t, r.Err)
+		require.Equal(t, ended[k].To, r.Transfer.Status)
+		require.Equal(t, ack.TxHash, r.Transfer.Confirm.TxHash)
+	}
+	require.ErrorIs(t, res[n].Err, settlement.ErrConflict, "the transfer item 3 ended is not delivered any more")
+	require.Equal(t, before+2*n, eventCount(t, s))
+}
+
 // testTransitionBatchAtomic: an error of the batch as a whole (here a packet
 // key taken by another transfer) writes none of its items.
 func testTransitionBatchAtomic(t *testing.T, s settlement.Store) {

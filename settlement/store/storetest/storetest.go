@@ -66,6 +66,7 @@ func Run(t *testing.T, newStore func(t *testing.T) settlement.Store) {
 		{"TransitionRefusesMissingEvidence", testTransitionRefusesMissingEvidence},
 		{"TransitionBatch", testTransitionBatch},
 		{"TransitionBatchRepeated", testTransitionBatchRepeated},
+		{"TransitionBatchShared", testTransitionBatchShared},
 		{"TransitionBatchAtomic", testTransitionBatchAtomic},
 		{"TransitionBatchConcurrent", testTransitionBatchConcurrent},
 		{"FailedTransitionWritesNothing", testFailedTransitionWritesNothing},

@@ -23,6 +23,9 @@ type Dialect struct {
 	IsUnique func(error) bool
 	// IsCheck reports a CHECK constraint violation.
 	IsCheck func(error) bool
+	// LockRows ends a SELECT that takes its rows' write locks ("FOR
+	// UPDATE"); empty where a write transaction excludes every other.
+	LockRows string
 }
 
 // Store implements settlement.Store over database/sql.

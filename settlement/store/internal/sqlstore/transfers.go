@@ -251,69 +251,94 @@ func (s *Store) TransitionBatch(ctx context.Context, reqs []settlement.Transitio
 		return nil, fmt.Errorf("transition batch of %d, max %d: %w", len(reqs), settlement.MaxBatch, settlement.ErrInvalid)
 	}
 	res := make([]settlement.TransitionResult, len(reqs))
-	type update struct {
-		i     int
-		query string
-		args  []any
-	}
-	var updates []update
+	var valid []int
+	ids := make([]string, 0, len(reqs))
+	items := make(map[settlement.TransferID]int, len(reqs))
 	for i, r := range reqs {
 		if err := checkRequest(r); err != nil {
 			res[i].Err = fmt.Errorf("transition %s: %w", r.ID, err)
 			continue
 		}
-		q, args := s.transitionUpdate(r.ID, r.From, r.To, r.Evidence)
-		updates = append(updates, update{i, q, args})
+		valid = append(valid, i)
+		ids = append(ids, string(r.ID))
+		items[r.ID]++
 	}
-	if len(updates) == 0 {
+	if len(valid) == 0 {
 		return res, nil
 	}
 	// A transition observed twice (by a relay's watcher and by the worker
 	// that submitted its transaction) finds its row already moved. One read
-	// of every row answers those without an UPDATE and a read each; a row
-	// that moves after the read is left to the UPDATE's compare-and-set.
-	ids := make([]string, len(updates))
-	for k, u := range updates {
-		ids[k] = string(reqs[u.i].ID)
-	}
+	// of every row answers those without writing; a row that moves after
+	// the read is left to the UPDATE's compare-and-set.
 	current, err := s.currentRows(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	once := make(map[settlement.TransferID]int, len(updates))
-	for _, u := range updates {
-		once[reqs[u.i].ID]++
-	}
-	updates = slices.DeleteFunc(updates, func(u update) bool {
-		r := reqs[u.i]
+	// The rest are applied in groups sharing an edge and evidence (the
+	// packets of one recv or ack transaction share its height, hash and
+	// relayer), one UPDATE a group. A transfer with several items in the
+	// batch, or found only by its packet key, goes alone, in id order, so
+	// each item sees the ones before it.
+	groups := make(map[string][]int)
+	var keys []string
+	var single []int
+	for _, i := range valid {
+		r := reqs[i]
 		cur := current[r.ID]
-		if cur == nil || once[r.ID] > 1 || cur.Status == r.From {
-			return false
+		switch {
+		case cur == nil || items[r.ID] > 1:
+			single = append(single, i)
+		case cur.Status != r.From:
+			res[i].Transfer = cur
+			res[i].Err = fmt.Errorf("transition %s %s → %s: transfer is %s: %w", r.ID, r.From, r.To, cur.Status, settlement.ErrConflict)
+		default:
+			k := groupKey(r)
+			if groups[k] == nil {
+				keys = append(keys, k)
+			}
+			groups[k] = append(groups[k], i)
 		}
-		res[u.i].Transfer = cur
-		res[u.i].Err = fmt.Errorf("transition %s %s → %s: transfer is %s: %w", r.ID, r.From, r.To, cur.Status, settlement.ErrConflict)
-		return true
-	})
-	if len(updates) == 0 {
+	}
+	if len(groups) == 0 && len(single) == 0 {
 		return res, nil
 	}
-	// Lock rows in id order, so overlapping batches cannot deadlock; the
-	// sort is stable, so items on one transfer keep their order.
-	slices.SortStableFunc(updates, func(a, b update) int { return strings.Compare(string(reqs[a.i].ID), string(reqs[b.i].ID)) })
+	slices.SortStableFunc(single, func(a, b int) int { return strings.Compare(string(reqs[a].ID), string(reqs[b].ID)) })
 	var missed []int
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		// Lock the rows in id order first, so overlapping batches cannot
+		// deadlock whatever order an UPDATE visits its rows in.
+		if err := s.lockRows(ctx, tx, ids); err != nil {
+			return err
+		}
 		var moved []*settlement.Transfer
-		for _, u := range updates {
-			t, _, err := scanTransfer(s.txQueryRow(ctx, tx, u.query, u.args...))
+		for _, k := range keys {
+			g := groups[k]
+			got, err := s.transitionGroup(ctx, tx, reqs, g)
+			if err != nil {
+				return err
+			}
+			for _, i := range g {
+				t := got[reqs[i].ID]
+				if t == nil {
+					missed = append(missed, i)
+					continue
+				}
+				res[i].Transfer = t
+				moved = append(moved, t)
+			}
+		}
+		for _, i := range single {
+			r := reqs[i]
+			q, args := s.transitionUpdate(r.ID, r.From, r.To, r.Evidence)
+			t, _, err := scanTransfer(s.txQueryRow(ctx, tx, q, args...))
 			if errors.Is(err, sql.ErrNoRows) {
-				missed = append(missed, u.i)
+				missed = append(missed, i)
 				continue
 			}
 			if err != nil {
-				r := reqs[u.i]
 				return fmt.Errorf("transition %s %s → %s: %w", r.ID, r.From, r.To, s.mapErr(err))
 			}
-			res[u.i].Transfer = t
+			res[i].Transfer = t
 			moved = append(moved, t)
 		}
 		return s.appendEvents(ctx, tx, moved)
@@ -332,15 +357,70 @@ func (s *Store) TransitionBatch(ctx context.Context, reqs []settlement.Transitio
 	return res, nil
 }
 
+// groupKey is the same for transitions one UPDATE can apply together: the
+// same edge and the same evidence but for the transfer.
+func groupKey(r settlement.TransitionRequest) string {
+	ev := r.Evidence
+	var rs settlement.ReceiptStatus
+	var rc uint32
+	if ev.Receipt != nil {
+		rs, rc = ev.Receipt.Status, ev.Receipt.Code
+	}
+	return fmt.Sprintf("%s|%s|%d|%x|%d|%x|%d|%s|%d|%d|%q", r.From, r.To, ev.Height, ev.TxHash, ev.Time.UnixMicro(), ev.Relayer,
+		ev.Seq, rs, rc, ev.Code, ev.Reason)
+}
+
+// transitionGroup applies the transitions reqs[g...], which share an edge
+// and evidence, in one UPDATE and returns the rows it moved by id.
+func (s *Store) transitionGroup(ctx context.Context, tx *sql.Tx, reqs []settlement.TransitionRequest, g []int) (map[settlement.TransferID]*settlement.Transfer, error) {
+	r := reqs[g[0]]
+	ids := make([]string, len(g))
+	for k, i := range g {
+		ids[k] = string(reqs[i].ID)
+	}
+	q, args := s.transitionQuery(func(u *setter) string { return u.idIn(ids) }, r.From, r.To, r.Evidence)
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("transition %d transfers %s → %s: %w", len(g), r.From, r.To, s.mapErr(err))
+	}
+	defer rows.Close()
+	out := make(map[settlement.TransferID]*settlement.Transfer, len(g))
+	for rows.Next() {
+		t, _, err := scanTransfer(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[t.ID] = t
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("transition %d transfers %s → %s: %w", len(g), r.From, r.To, s.mapErr(err))
+	}
+	return out, nil
+}
+
+// lockRows takes the write locks of the transfers whose id is in ids, in id
+// order, where the engine has row locks (Dialect.LockRows).
+func (s *Store) lockRows(ctx context.Context, tx *sql.Tx, ids []string) error {
+	if s.d.LockRows == "" {
+		return nil
+	}
+	var u setter
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM transfers WHERE `+u.idIn(ids)+` ORDER BY id `+s.d.LockRows, u.args...)
+	if err != nil {
+		return fmt.Errorf("lock %d transfers: %w", len(ids), s.mapErr(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	return s.mapErr(rows.Err())
+}
+
 // currentRows reads the transfers whose id is in ids, keyed by id. A
 // transfer found only by its packet key is not in the map.
 func (s *Store) currentRows(ctx context.Context, ids []string) (map[settlement.TransferID]*settlement.Transfer, error) {
 	out := make(map[settlement.TransferID]*settlement.Transfer, len(ids))
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+transferCols+` FROM transfers WHERE id IN `+placeholders(0, len(ids)), args...)
+	var u setter
+	rows, err := s.r.QueryContext(ctx, `SELECT `+transferCols+` FROM transfers WHERE `+u.idIn(ids), u.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read %d transfers: %w", len(ids), s.mapErr(err))
 	}
@@ -368,6 +448,12 @@ func checkRequest(r settlement.TransitionRequest) error {
 // transitionUpdate builds the compare-and-set UPDATE of one transition. The
 // query text depends only on the edge, so New prepares one per edge.
 func (s *Store) transitionUpdate(id settlement.TransferID, from, to settlement.Status, ev *settlement.Evidence) (string, []any) {
+	return s.transitionQuery(func(u *setter) string { return u.idMatch(id) }, from, to, ev)
+}
+
+// transitionQuery is the UPDATE of a transition of the transfers match
+// selects.
+func (s *Store) transitionQuery(match func(*setter) string, from, to settlement.Status, ev *settlement.Evidence) (string, []any) {
 	now := s.clock()
 	at := ev.Time.UTC().Truncate(time.Microsecond)
 	if at.IsZero() {
@@ -405,7 +491,7 @@ func (s *Store) transitionUpdate(id settlement.TransferID, from, to settlement.S
 	}
 	u.set("updated_at", s.d.Time(now))
 	u.set("status_at", s.d.Time(now))
-	where := []string{u.idMatch(id), u.arg("status", string(from))}
+	where := []string{match(&u), u.arg("status", string(from))}
 	if to == settlement.StatusSourceCommitted {
 		// The block must have included the transaction we submitted.
 		where = append(where, u.arg("source_tx_hash", hashText(ev.TxHash)))
@@ -548,6 +634,14 @@ func (u *setter) idMatch(id settlement.TransferID) string {
 	src, dst, seq := packetKeyOf(id)
 	return "(" + u.arg("id", string(id)) + " OR (" + u.arg("src_chain", src) + " AND " + u.arg("dst_chain", dst) +
 		" AND " + u.arg("seq", seq) + "))"
+}
+
+// idIn is the condition that finds the transfers whose id is in ids.
+func (u *setter) idIn(ids []string) string {
+	for _, id := range ids {
+		u.args = append(u.args, id)
+	}
+	return "id IN " + placeholders(len(u.args)-len(ids), len(ids))
 }
 
 // packetKeyOf splits a packet id; any other id gets a key no row has.
