@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	"runtime/pprof"
 	"time"
 
@@ -39,7 +42,13 @@ const (
 	flagBenchRate          = "rate"
 	flagBenchBlockInterval = "block-interval-ms"
 	flagBenchSenders       = "senders"
+	flagBenchProcesses     = "processes"
+	flagBenchGatewayRate   = "gateway-rate"
 )
+
+// defaultBenchGatewayRate is how many intents per second go through the
+// gateway during the throughput phase of `bench e2e --processes`.
+const defaultBenchGatewayRate = 10
 
 func newBenchCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -137,7 +146,13 @@ func newBenchE2ECmd() *cobra.Command {
 			"The store is embedded SQLite and the queue in-process unless --postgres and --redis name\n" +
 			"servers. The bench works in a Postgres schema of its own (cw_bench_<random>, dropped at\n" +
 			"the end) and under a fresh Redis key prefix (deleted at the end) unless the Redis URL\n" +
-			"sets ?prefix=.",
+			"sets ?prefix=.\n\n" +
+			"With --processes the topology runs as separate processes of this binary instead: eight\n" +
+			"`causeway node`, one `causeway relay` and one `causeway gateway`, sharing the --postgres\n" +
+			"store and the --redis queue (both required). The load generator stays in this process\n" +
+			"and sends through the validators' RPC; --gateway-rate intents per second also go through\n" +
+			"the gateway's REST API during the throughput phase. CPU and peak RSS are then the\n" +
+			"topology's processes' (peak RSS summed over them).",
 		Args: cobra.NoArgs,
 		RunE: runBenchE2E,
 	}
@@ -151,8 +166,10 @@ func newBenchE2ECmd() *cobra.Command {
 	f.Uint64(flagBenchBlockInterval, chains.DefaultParams().BlockIntervalMs, "idle block interval of both chains, in ms")
 	f.Int(flagBenchSenders, relaytest.DefaultE2ESenders, "funded sending accounts per chain")
 	f.String(flagBenchTransport, localnet.TransportTCP, "validator transport: tcp (loopback) or mem")
+	f.Bool(flagBenchProcesses, false, "run nodes, relay and gateway as separate processes (needs --postgres and --redis)")
+	f.Float64(flagBenchGatewayRate, defaultBenchGatewayRate, "with --processes: intents per second through the gateway during the throughput phase (0: none)")
 	f.Bool(flagBenchJSON, false, "print the result as JSON")
-	f.String(flagBenchCPUProfile, "", "write a CPU profile of the throughput phase to this file")
+	f.String(flagBenchCPUProfile, "", "write a CPU profile of the throughput phase to this file (the bench's own process)")
 	return cmd
 }
 
@@ -171,6 +188,19 @@ func runBenchE2E(cmd *cobra.Command, _ []string) error {
 	o.BlockIntervalMs, _ = f.GetUint64(flagBenchBlockInterval)
 	o.Senders, _ = f.GetInt(flagBenchSenders)
 	o.Transport, _ = f.GetString(flagBenchTransport)
+	processes, _ := f.GetBool(flagBenchProcesses)
+	o.GatewayRate, _ = f.GetFloat64(flagBenchGatewayRate)
+	switch {
+	case processes && (o.StoreURL == "" || o.QueueURL == ""):
+		return fmt.Errorf("--%s needs --%s and --%s: the relay and gateway processes share the store and the queue through them",
+			flagBenchProcesses, flagBenchPostgres, flagBenchRedis)
+	case processes && f.Changed(flagBenchTransport):
+		return fmt.Errorf("--%s runs validators over loopback TCP; --%s applies to the in-process topology", flagBenchProcesses, flagBenchTransport)
+	case o.GatewayRate < 0:
+		return fmt.Errorf("--%s: %v must be positive (or 0 for none)", flagBenchGatewayRate, o.GatewayRate)
+	case !processes && f.Changed(flagBenchGatewayRate):
+		return fmt.Errorf("--%s needs --%s: the in-process topology has no gateway", flagBenchGatewayRate, flagBenchProcesses)
+	}
 	asJSON, _ := f.GetBool(flagBenchJSON)
 	scratch, err := newBenchScratch(cmd, "causeway-bench-e2e-")
 	if err != nil {
@@ -178,6 +208,11 @@ func runBenchE2E(cmd *cobra.Command, _ []string) error {
 	}
 	defer scratch.close()
 	o.Dir, o.Logger, o.Progress = scratch.dir, scratch.log, scratch.progress
+	if processes {
+		o.BlockIntervalMs = withDefault(o.BlockIntervalMs, chains.DefaultParams().BlockIntervalMs)
+		o.Senders = withDefault(o.Senders, relaytest.DefaultE2ESenders)
+		o.Start = processStarter(scratch.dir, o.Senders, o.BlockIntervalMs, scratch.progress)
+	}
 	if path, _ := f.GetString(flagBenchCPUProfile); path != "" {
 		pf, err := os.Create(path)
 		if err != nil {
@@ -206,8 +241,12 @@ func printE2E(cmd *cobra.Command, res *relaytest.E2EResult, asJSON bool) error {
 	}
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 	lat := func(l relaytest.Latency) string { return "p50 " + ms(l.P50) + "  p99 " + ms(l.P99) }
-	fmt.Fprintf(out, "topology              2 chains × %d validators over %s, %d senders each, idle block %d ms\n",
-		res.Validators, res.Transport, res.Senders, res.BlockIntervalMs)
+	where := "in this process"
+	if res.Processes > 1 {
+		where = fmt.Sprintf("as %d processes (nodes, relay, gateway)", res.Processes)
+	}
+	fmt.Fprintf(out, "topology              2 chains × %d validators over %s, %d senders each, idle block %d ms, %s\n",
+		res.Validators, res.Transport, res.Senders, res.BlockIntervalMs, where)
 	fmt.Fprintf(out, "store, queue          %s, %s\n", res.Store, res.Queue)
 	fmt.Fprintf(out, "light load            %s (%d transfers, broadcast → finished)\n", lat(res.LightLatency), res.LightSamples)
 	fmt.Fprintf(out, "settled               %d transfers in %.2f s (%d refunded); last debit at %.2f s\n",
@@ -221,8 +260,22 @@ func printE2E(cmd *cobra.Command, res *relaytest.E2EResult, asJSON bool) error {
 	fmt.Fprintf(out, "stage delivery        %s (debit → credit committed)\n", lat(res.Delivery))
 	fmt.Fprintf(out, "stage confirm         %s (credit → ack committed)\n", lat(res.Confirm))
 	fmt.Fprintf(out, "end to end            %s (broadcast → ack committed)\n", lat(res.EndToEnd))
-	fmt.Fprintf(out, "cpu                   %.1f s (%s per transfer, whole process)\n", res.CPUSeconds, res.CPUPerTransfer)
-	fmt.Fprintf(out, "peak rss              %.0f MiB\n", float64(res.PeakRSSBytes)/(1<<20))
+	if res.GatewayIntents > 0 {
+		fmt.Fprintf(out, "gateway intents       %s (%d intents, submitted → finished)\n", lat(res.GatewayLatency), res.GatewayIntents)
+	}
+	whole, rss := "whole process", ""
+	if res.Processes > 1 {
+		whole, rss = "the topology's processes and the load generator", ", summed over the topology's processes"
+	}
+	fmt.Fprintf(out, "cpu                   %.1f s (%s per transfer, %s)\n", res.CPUSeconds, res.CPUPerTransfer, whole)
+	fmt.Fprintf(out, "peak rss              %.0f MiB%s\n", float64(res.PeakRSSBytes)/(1<<20), rss)
+	if len(res.PeakRSSByProcess) > 0 {
+		var parts []string
+		for _, name := range slices.Sorted(maps.Keys(res.PeakRSSByProcess)) {
+			parts = append(parts, fmt.Sprintf("%s %.0f", name, float64(res.PeakRSSByProcess[name])/(1<<20)))
+		}
+		fmt.Fprintf(out, "peak rss by process   %s (MiB)\n", strings.Join(parts, ", "))
+	}
 	c := res.Crypto
 	fmt.Fprintf(out, "crypto per transfer   %s: 3 signatures × %s, %d proofs × %s, %d headers × %s / %.1f packets a batch\n",
 		c.PerTransfer, c.SigVerify, 2*res.Validators, c.ProofVerify, 2*res.Validators, c.HeaderVerify, c.MeanBatch)
@@ -270,4 +323,13 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// withDefault is v, or def when v is zero.
+func withDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
 }

@@ -94,6 +94,12 @@ type E2EOptions struct {
 	Senders         int    // funded sender accounts per chain
 	BlockIntervalMs uint64 // idle block interval; 0 takes the chains' default
 	Transport       string // localnet.TransportTCP (default) or TransportMem
+	// Start, when set, runs the chains, the relay and the gateway outside
+	// this process (`bench e2e --processes`); StoreURL and QueueURL must
+	// name servers they can share. GatewayRate intents per second go
+	// through its gateway during the throughput phase.
+	Start       Start
+	GatewayRate float64
 	// CPUProfile, when set, receives a CPU profile of the throughput
 	// phase alone (the figures' CPU window).
 	CPUProfile io.Writer
@@ -142,11 +148,24 @@ type E2EResult struct {
 	Delivery Latency `json:"delivery_latency"`
 	Confirm  Latency `json:"confirm_latency"`
 	EndToEnd Latency `json:"end_to_end_latency"`
-	// CPU of the whole process (chains, relay, store, load generator)
-	// over the throughput phase.
+	// Gateway intents submitted during the throughput phase (separate
+	// processes only), and their latency from submission to finished.
+	GatewayIntents int     `json:"gateway_intents,omitempty"`
+	GatewayLatency Latency `json:"gateway_latency,omitzero"`
+
+	// Processes is 1 when everything runs in the bench's process, else the
+	// topology's process count (the load generator not counted).
+	Processes int `json:"processes"`
+	// CPU over the throughput phase of the whole process (chains, relay,
+	// store client, load generator), or of the topology's processes and the
+	// load generator. PeakRSSBytes is the process's peak resident set, or
+	// the sum of the topology processes' peaks.
 	CPUSeconds     float64       `json:"cpu_seconds"`
 	CPUPerTransfer time.Duration `json:"cpu_per_transfer_ns"`
 	PeakRSSBytes   int64         `json:"peak_rss_bytes"`
+	// PeakRSSByProcess is each topology process's peak (separate
+	// processes only).
+	PeakRSSByProcess map[string]int64 `json:"peak_rss_by_process,omitempty"`
 
 	// Crypto is the signature and proof work one transfer needs, measured
 	// in this run, and the throughput it would cap the machine at.
@@ -167,11 +186,14 @@ type E2EResult struct {
 func RunE2EBench(ctx context.Context, o E2EOptions) (*E2EResult, error) {
 	o = o.withDefaults()
 	res := &E2EResult{Transport: o.Transport, Validators: e2eValidators, BlockIntervalMs: o.BlockIntervalMs,
-		Senders: o.Senders, LightSamples: o.LightSamples, Mode: "closed-loop"}
+		Senders: o.Senders, LightSamples: o.LightSamples, Mode: "closed-loop", Processes: 1}
 	if o.Rate > 0 {
 		res.Mode, res.OfferedRate = "open-loop", o.Rate
 	}
-	store, q, cleanup, err := openE2EBackends(ctx, o, res)
+	if o.Start != nil && (o.StoreURL == "" || o.QueueURL == "") {
+		return nil, errors.New("separate processes share the store and the queue: name a Postgres and a Redis")
+	}
+	store, q, urls, cleanup, err := openE2EBackends(ctx, o, res)
 	if err != nil {
 		return nil, err
 	}
@@ -183,21 +205,34 @@ func RunE2EBench(ctx context.Context, o E2EOptions) (*E2EResult, error) {
 		}
 	}()
 
-	o.Progress("starting alpha and beta (%d validators each, %s transport, %d senders each)",
-		e2eValidators, o.Transport, o.Senders)
-	p, err := StartPair(ctx, PairOptions{Dir: o.Dir, Validators: e2eValidators, Senders: o.Senders,
-		BlockIntervalMs: o.BlockIntervalMs, Transport: o.Transport, Seed: e2eSeed, Logger: o.Logger})
-	if err != nil {
-		return nil, err
+	b := &e2eBench{o: o, store: store, tail: newSettleTail(store), res: res}
+	if o.Start != nil {
+		topo, err := o.Start(ctx, urls[0], urls[1])
+		if err != nil {
+			return nil, err
+		}
+		defer topo.Stop()
+		b.p, b.topo, res.Processes, res.Transport = topo.Pair, topo, topo.Processes, localnet.TransportTCP
+		var cancel context.CancelFunc
+		ctx, cancel = mergeCause(ctx, topo.Done)
+		defer cancel()
+	} else {
+		o.Progress("starting alpha and beta (%d validators each, %s transport, %d senders each)",
+			e2eValidators, o.Transport, o.Senders)
+		p, err := StartPair(ctx, PairOptions{Dir: o.Dir, Validators: e2eValidators, Senders: o.Senders,
+			BlockIntervalMs: o.BlockIntervalMs, Transport: o.Transport, Seed: e2eSeed, Logger: o.Logger})
+		if err != nil {
+			return nil, err
+		}
+		defer p.Stop()
+		var stopEngine func()
+		ctx, stopEngine, err = runEngine(ctx, p, store, q, o.Logger)
+		if err != nil {
+			return nil, err
+		}
+		defer stopEngine()
+		b.p = p
 	}
-	defer p.Stop()
-	ctx, stopEngine, err := runEngine(ctx, p, store, q, o.Logger)
-	if err != nil {
-		return nil, err
-	}
-	defer stopEngine()
-
-	b := &e2eBench{o: o, p: p, store: store, tail: newSettleTail(store), res: res}
 	if err := b.run(ctx); err != nil {
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 			return nil, cause
@@ -232,9 +267,20 @@ func (o E2EOptions) withDefaults() E2EOptions {
 	return o
 }
 
+// mergeCause is ctx, also ended with done's cause when done ends.
+func mergeCause(ctx, done context.Context) (context.Context, context.CancelFunc) {
+	out, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(done, func() { cancel(context.Cause(done)) })
+	return out, func() {
+		stop()
+		cancel(nil)
+	}
+}
+
 // openE2EBackends opens the store and queue the options name, each in a
-// namespace of its own, and returns what removes those namespaces.
-func openE2EBackends(ctx context.Context, o E2EOptions, res *E2EResult) (settlement.Store, queue.Queue, func() error, error) {
+// namespace of its own, and returns their URLs and what removes those
+// namespaces.
+func openE2EBackends(ctx context.Context, o E2EOptions, res *E2EResult) (settlement.Store, queue.Queue, [2]string, func() error, error) {
 	var cleanups []func() error
 	cleanup := func() error {
 		var errs []error
@@ -247,7 +293,7 @@ func openE2EBackends(ctx context.Context, o E2EOptions, res *E2EResult) (settlem
 	if o.StoreURL != "" {
 		u, drop, err := freshSchema(ctx, o.StoreURL)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, [2]string{}, nil, err
 		}
 		storeURL = u
 		cleanups = append(cleanups, drop)
@@ -257,7 +303,7 @@ func openE2EBackends(ctx context.Context, o E2EOptions, res *E2EResult) (settlem
 		u, drop, err := freshPrefix(o.QueueURL)
 		if err != nil {
 			_ = cleanup()
-			return nil, nil, nil, err
+			return nil, nil, [2]string{}, nil, err
 		}
 		queueURL = u
 		cleanups = append(cleanups, drop)
@@ -267,15 +313,15 @@ func openE2EBackends(ctx context.Context, o E2EOptions, res *E2EResult) (settlem
 	store, err := backend.OpenStore(ctx, storeURL, backend.StoreOptions{Migrate: true})
 	if err != nil {
 		_ = cleanup()
-		return nil, nil, nil, err
+		return nil, nil, [2]string{}, nil, err
 	}
 	q, err := backend.OpenQueue(ctx, queueURL)
 	if err != nil {
 		store.Close()
 		_ = cleanup()
-		return nil, nil, nil, err
+		return nil, nil, [2]string{}, nil, err
 	}
-	return store, q, cleanup, nil
+	return store, q, [2]string{storeURL, queueURL}, cleanup, nil
 }
 
 // runEngine starts a relay engine over p in the background. The returned
@@ -312,6 +358,7 @@ func runEngine(ctx context.Context, p *Pair, store settlement.Store, q queue.Que
 type e2eBench struct {
 	o     E2EOptions
 	p     *Pair
+	topo  *Topology // nil when everything runs in this process
 	store settlement.Store
 	tail  *settleTail
 	res   *E2EResult
@@ -415,9 +462,29 @@ func (b *e2eBench) throughput(ctx context.Context) error {
 			return err
 		}
 	}
-	cpu0 := localnet.CPUSeconds()
+	var gw *gatewayLoad
+	if b.topo != nil && b.topo.Gateway != nil && b.o.GatewayRate > 0 {
+		b.o.Progress("throughput: %.0f intents/s through the gateway beside it", b.o.GatewayRate)
+		other := b.p.Beta.ID
+		if b.topo.GatewayChain == other {
+			other = b.p.Alpha.ID
+		}
+		gw = startGatewayLoad(ctx, b.topo, b.o.GatewayRate, other)
+	}
+	cpu0 := b.cpuSeconds()
 	sent, err := b.load(ctx, b.o.Transfers, until, b.o.Rate)
-	b.res.CPUSeconds = localnet.CPUSeconds() - cpu0
+	if gw != nil {
+		accepted, gerr := gw.stop()
+		err = errors.Join(err, gerr)
+		if err == nil {
+			var viaGateway []Sent
+			var lat []time.Duration
+			viaGateway, lat, err = b.settleGateway(ctx, accepted)
+			b.all = append(b.all, viaGateway...)
+			b.res.GatewayIntents, b.res.GatewayLatency = len(viaGateway), latencyOf(lat)
+		}
+	}
+	b.res.CPUSeconds = b.cpuSeconds() - cpu0
 	if b.o.CPUProfile != nil {
 		pprof.StopCPUProfile()
 	}
@@ -425,6 +492,13 @@ func (b *e2eBench) throughput(ctx context.Context) error {
 		return err
 	}
 	b.res.PeakRSSBytes = localnet.PeakRSS()
+	if b.topo != nil {
+		_, b.res.PeakRSSByProcess = b.topo.Usage()
+		b.res.PeakRSSBytes = 0
+		for _, n := range b.res.PeakRSSByProcess {
+			b.res.PeakRSSBytes += n
+		}
+	}
 	if len(sent) == 0 {
 		return errors.New("nothing sent")
 	}
@@ -434,6 +508,17 @@ func (b *e2eBench) throughput(ctx context.Context) error {
 	}
 	b.measure(sent, rows)
 	return nil
+}
+
+// cpuSeconds is the CPU time used so far by this process and the
+// topology's processes.
+func (b *e2eBench) cpuSeconds() float64 {
+	cpu := localnet.CPUSeconds()
+	if b.topo != nil {
+		c, _ := b.topo.Usage()
+		cpu += c
+	}
+	return cpu
 }
 
 // load broadcasts n transfers, half each way (or, when until is set, as
