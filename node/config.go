@@ -16,6 +16,8 @@ import (
 
 	"github.com/causeway/causeway/attest"
 	"github.com/causeway/causeway/internal/tomlconf"
+	"github.com/causeway/causeway/node/state"
+	"github.com/causeway/causeway/node/store"
 )
 
 // ConfigFile is where a node's configuration lives, relative to its home.
@@ -46,6 +48,9 @@ const (
 	minTickInterval           = time.Millisecond
 	maxTickInterval           = time.Minute
 	maxSkipWindow             = 100_000
+	minMemtableBytes          = 1 << 20
+	maxMemtableBytes          = 4<<30 - 1 // Pebble's limit
+	maxStorageBytes           = 1 << 40
 	peerSeparator             = "@"
 	envListSeparator          = ","
 	defaultGenesisPath        = "config/genesis.json"
@@ -72,6 +77,7 @@ type Config struct {
 	RPC          RPCConfig       `toml:"rpc"`
 	Mempool      MempoolConfig   `toml:"mempool"`
 	Consensus    ConsensusConfig `toml:"consensus"`
+	Storage      StorageConfig   `toml:"storage"`
 	Log          LogConfig       `toml:"log"`
 }
 
@@ -102,6 +108,15 @@ type ConsensusConfig struct {
 	WALFile      string   `toml:"wal_file"`      // consensus write-ahead log
 }
 
+// StorageConfig sizes the memory the node's stores keep. The defaults suit
+// a validator with a machine of its own; several validators on one machine
+// (a devnet) want smaller ones.
+type StorageConfig struct {
+	CacheBytes      int `toml:"cache_bytes"`       // Pebble's block cache
+	MemtableBytes   int `toml:"memtable_bytes"`    // a Pebble memtable, flushed when full
+	StateCacheBytes int `toml:"state_cache_bytes"` // the state's trie node and value caches
+}
+
 // LogConfig selects the log level and encoding.
 type LogConfig struct {
 	Level  string `toml:"level"`  // debug, info, warn, error
@@ -129,6 +144,11 @@ func DefaultConfig() Config {
 			SkipWindow:   DefaultSkipWindow,
 			TickInterval: Duration(DefaultTickInterval),
 			WALFile:      defaultConsensusWALPath,
+		},
+		Storage: StorageConfig{
+			CacheBytes:      int(store.DefaultConfig().CacheBytes),
+			MemtableBytes:   int(store.DefaultConfig().MemTableBytes),
+			StateCacheBytes: DefaultStateCacheBytes,
 		},
 		Log: LogConfig{Level: DefaultLogLevel, Format: DefaultLogFormat},
 	}
@@ -318,6 +338,15 @@ func (c Config) Validate() error {
 			return "consensus.tick_interval", inRange(c.Consensus.TickInterval.Duration(), minTickInterval, maxTickInterval)
 		},
 		func() (string, error) { return "consensus.wal_file", nonEmpty(c.Consensus.WALFile) },
+		func() (string, error) {
+			return "storage.cache_bytes", inRange(c.Storage.CacheBytes, 0, maxStorageBytes)
+		},
+		func() (string, error) {
+			return "storage.memtable_bytes", inRange(c.Storage.MemtableBytes, minMemtableBytes, maxMemtableBytes)
+		},
+		func() (string, error) {
+			return "storage.state_cache_bytes", inRange(c.Storage.StateCacheBytes, state.MinCacheBytes, maxStorageBytes)
+		},
 		func() (string, error) { return "log.level", checkLogLevel(c.Log.Level) },
 		func() (string, error) { return "log.format", checkLogFormat(c.Log.Format) },
 	} {
@@ -414,6 +443,11 @@ var settings = []setting{
 	durationSetting("consensus.tick_interval", "How often the consensus driver checks its timers.",
 		func(c *Config) *Duration { return &c.Consensus.TickInterval }),
 	stringSetting("consensus.wal_file", "Consensus write-ahead log.", func(c *Config) *string { return &c.Consensus.WALFile }),
+	intSetting("storage.cache_bytes", "Pebble's block cache, in bytes.", func(c *Config) *int { return &c.Storage.CacheBytes }),
+	intSetting("storage.memtable_bytes", "Size a Pebble memtable grows to before it is flushed, in bytes.",
+		func(c *Config) *int { return &c.Storage.MemtableBytes }),
+	intSetting("storage.state_cache_bytes", "The state's trie node and value caches, in bytes.",
+		func(c *Config) *int { return &c.Storage.StateCacheBytes }),
 	stringSetting("log.level", "debug, info, warn or error.", func(c *Config) *string { return &c.Log.Level }),
 	stringSetting("log.format", "json or console.", func(c *Config) *string { return &c.Log.Format }),
 }

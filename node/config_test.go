@@ -55,6 +55,9 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"consensus.skip_window", func(c *Config) { c.Consensus.SkipWindow = maxSkipWindow + 1 }},
 		{"consensus.tick_interval", func(c *Config) { c.Consensus.TickInterval = 0 }},
 		{"consensus.wal_file", func(c *Config) { c.Consensus.WALFile = "" }},
+		{"storage.cache_bytes", func(c *Config) { c.Storage.CacheBytes = maxStorageBytes + 1 }},
+		{"storage.memtable_bytes", func(c *Config) { c.Storage.MemtableBytes = minMemtableBytes - 1 }},
+		{"storage.state_cache_bytes", func(c *Config) { c.Storage.StateCacheBytes = 0 }},
 		{"log.level", func(c *Config) { c.Log.Level = "loud" }},
 		{"log.format", func(c *Config) { c.Log.Format = "xml" }},
 	}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"errors"
@@ -56,11 +57,12 @@ type Options struct {
 	SigCache *app.SigCache
 	// Now is the wall clock used for block times; nil means time.Now.
 	Now func() time.Time
-	// Store tunes the block store; nil means store.DefaultConfig(). Many
-	// validators in one process want store.SmallConfig().
+	// Store tunes the block store; nil means store.DefaultConfig() sized by
+	// Config.Storage. Many validators in one process want
+	// store.SmallConfig().
 	Store *store.Config
-	// StateCacheBytes sizes the trie node and value caches; 0 means
-	// DefaultStateCacheBytes.
+	// StateCacheBytes sizes the trie node and value caches; 0 takes
+	// Config.Storage (DefaultStateCacheBytes when that is zero too).
 	StateCacheBytes int
 }
 
@@ -160,12 +162,13 @@ func New(cfg Config, opts Options) (*Node, error) {
 		n.sigs = app.NewSigCache(sigCacheEntries)
 	}
 	storeCfg := store.DefaultConfig()
+	if cfg.Storage.MemtableBytes > 0 { // zero in a Config not built by DefaultConfig
+		storeCfg.CacheBytes, storeCfg.MemTableBytes = int64(cfg.Storage.CacheBytes), uint64(cfg.Storage.MemtableBytes)
+	}
 	if opts.Store != nil {
 		storeCfg = *opts.Store
 	}
-	if n.stateCacheBytes = opts.StateCacheBytes; n.stateCacheBytes == 0 {
-		n.stateCacheBytes = DefaultStateCacheBytes
-	}
+	n.stateCacheBytes = cmp.Or(opts.StateCacheBytes, cfg.Storage.StateCacheBytes, DefaultStateCacheBytes)
 	if err := n.open(opts.Transport, storeCfg); err != nil {
 		n.closeStores()
 		return nil, err

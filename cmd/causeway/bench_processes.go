@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/causeway/causeway/chains"
+	"github.com/causeway/causeway/node"
 	"github.com/causeway/causeway/relay/relaytest"
 	"github.com/causeway/causeway/settlement/gateway/client"
 )
@@ -44,6 +45,24 @@ const (
 
 	clockTicks = 100 // USER_HZ: /proc/<pid>/stat counts CPU time in these
 )
+
+// procStorageTOML sizes each validator's stores for eight on one machine,
+// as the in-process devnet does (store.SmallConfig and a small state cache).
+const procStorageTOML = `
+[storage]
+cache_bytes = 8388608
+memtable_bytes = 8388608
+state_cache_bytes = 16777216
+`
+
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(text)
+	return errors.Join(err, f.Close())
+}
 
 // processTopology is a running process topology.
 type processTopology struct {
@@ -105,6 +124,13 @@ func (t *processTopology) start(ctx context.Context, storeURL, queueURL string, 
 	}
 	if err := chains.LinkTestnets(t.nets[0], t.nets[1]); err != nil {
 		return nil, err
+	}
+	for _, tn := range t.nets {
+		for _, v := range tn.Validators {
+			if err := appendFile(filepath.Join(v.Home, node.ConfigFile), procStorageTOML); err != nil {
+				return nil, err
+			}
+		}
 	}
 	progress("starting %d `causeway node` processes (alpha and beta, %d validators each)", 2*procValidators, procValidators)
 	for _, tn := range t.nets {

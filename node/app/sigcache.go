@@ -46,8 +46,13 @@ func NewSigCache(size int) *SigCache {
 	if size <= 0 {
 		size = DefaultSigCacheSize
 	}
-	return &SigCache{size: size, order: list.New(), items: make(map[sigKey]*list.Element, size)}
+	// The map grows with use: sized for the bound up front it would hold
+	// tens of megabytes that a quiet node never fills.
+	return &SigCache{size: size, order: list.New(), items: make(map[sigKey]*list.Element, min(size, sigCacheInitial))}
 }
+
+// sigCacheInitial is the entries a new cache has room for before growing.
+const sigCacheInitial = 1024
 
 // Sender returns the signer of t, whose hash the caller supplies, verifying
 // the signature only on a cache miss. A bad signature is an *Error with
