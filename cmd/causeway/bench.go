@@ -6,9 +6,9 @@ import (
 	"io"
 	"maps"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
-	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
