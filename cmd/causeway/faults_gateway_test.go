@@ -96,7 +96,7 @@ func (n *faultNet) startGateway(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, faultStartWait, faultPoll, "gateway not ready at %s", url)
-	require.True(t, n.gateway.running(), "gateway exited at start: %v\n%s", n.gateway.exitErr, tail(n.gateway.log, faultLogLines))
+	require.True(t, n.gateway.running(), "gateway exited at start: %v\n%s", n.gateway.exitErr, logTail(n.gateway.log, faultLogLines))
 }
 
 // killGateway: kill -9 of the gateway mid-load, restarted after an outage.

@@ -57,9 +57,6 @@ const (
 	faultPoll       = 100 * time.Millisecond
 	faultProbe      = 2 * time.Second // one HTTP or RPC probe
 
-	faultPortLow   = 20000 // port blocks come from below Linux's ephemeral range
-	faultPortHigh  = 32000
-	faultPortTries = 500
 	faultLogLines  = 60 // lines of each relay log printed on failure
 	faultNodeLines = 15 // lines of each validator and service log printed on failure
 
@@ -505,18 +502,18 @@ func (n *faultNet) startRelay(t *testing.T, r *proc) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, faultStartWait, faultPoll, "%s not ready at %s", r.name, url)
-	require.True(t, r.running(), "%s exited at start: %v\n%s", r.name, r.exitErr, tail(r.log, faultLogLines))
+	require.True(t, r.running(), "%s exited at start: %v\n%s", r.name, r.exitErr, logTail(r.log, faultLogLines))
 }
 
 // requireRelaysUp fails when a relay or the gateway, once started, has
 // exited on its own.
 func (n *faultNet) requireRelaysUp(t *testing.T) {
 	if n.gateway.crashed() {
-		t.Fatalf("the gateway exited on its own: %v\n%s", n.gateway.exitErr, tail(n.gateway.log, faultLogLines))
+		t.Fatalf("the gateway exited on its own: %v\n%s", n.gateway.exitErr, logTail(n.gateway.log, faultLogLines))
 	}
 	for _, r := range n.relays {
 		if r.crashed() {
-			t.Fatalf("%s exited on its own: %v\n%s", r.name, r.exitErr, tail(r.log, faultLogLines))
+			t.Fatalf("%s exited on its own: %v\n%s", r.name, r.exitErr, logTail(r.log, faultLogLines))
 		}
 	}
 }
@@ -629,17 +626,17 @@ func (n *faultNet) stopAll() {
 
 // dumpLogs prints the tails of every log, for a failed scenario.
 func (n *faultNet) dumpLogs(t *testing.T) {
-	t.Logf("==> gateway (%s)\n%s", n.gateway.log, tail(n.gateway.log, faultLogLines))
+	t.Logf("==> gateway (%s)\n%s", n.gateway.log, logTail(n.gateway.log, faultLogLines))
 	for _, r := range n.relays {
-		t.Logf("==> %s (%s)\n%s", r.name, r.log, tail(r.log, faultLogLines))
+		t.Logf("==> %s (%s)\n%s", r.name, r.log, logTail(r.log, faultLogLines))
 	}
 	for _, c := range n.chains {
 		for _, p := range c.nodes {
-			t.Logf("==> %s (%s)\n%s", p.name, p.log, tail(p.log, faultNodeLines))
+			t.Logf("==> %s (%s)\n%s", p.name, p.log, logTail(p.log, faultNodeLines))
 		}
 	}
-	t.Logf("==> postgres (%s)\n%s", n.pg.logFile(), tail(n.pg.logFile(), faultNodeLines))
-	t.Logf("==> redis (%s)\n%s", n.redisP.log, tail(n.redisP.log, faultNodeLines))
+	t.Logf("==> postgres (%s)\n%s", n.pg.logFile(), logTail(n.pg.logFile(), faultNodeLines))
+	t.Logf("==> redis (%s)\n%s", n.redisP.log, logTail(n.redisP.log, faultNodeLines))
 }
 
 // height is validator v's latest height, 0 when it does not answer.
@@ -827,9 +824,9 @@ func (p *proc) stop(t *testing.T) {
 	case <-p.done:
 	case <-time.After(faultStopWait):
 		p.kill()
-		t.Fatalf("%s did not stop within %s of SIGTERM\n%s", p.name, faultStopWait, tail(p.log, faultLogLines))
+		t.Fatalf("%s did not stop within %s of SIGTERM\n%s", p.name, faultStopWait, logTail(p.log, faultLogLines))
 	}
-	require.NoError(t, p.exitErr, "%s exited uncleanly after SIGTERM\n%s", p.name, tail(p.log, faultLogLines))
+	require.NoError(t, p.exitErr, "%s exited uncleanly after SIGTERM\n%s", p.name, logTail(p.log, faultLogLines))
 	p.appendMark("stopped (SIGTERM)")
 }
 
@@ -842,38 +839,14 @@ func (p *proc) appendMark(what string) {
 	fmt.Fprintf(f, "==== %s: %s\n", time.Now().Format(time.RFC3339Nano), what)
 }
 
-// tail is the last n lines of the file at path.
-func tail(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "(" + err.Error() + ")"
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
-
 // freePortBlock finds n consecutive loopback ports nobody listens on,
 // below the ephemeral range so that outgoing connections do not take them
 // later.
 func freePortBlock(t *testing.T, n int) int {
 	t.Helper()
-	for range faultPortTries {
-		base := faultPortLow + rand.IntN(faultPortHigh-faultPortLow-n)
-		free := true
-		for p := base; p < base+n && free; p++ {
-			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-			if err != nil {
-				free = false
-				continue
-			}
-			l.Close()
-		}
-		if free {
-			return base
-		}
-	}
-	t.Fatalf("no block of %d free ports in %d..%d", n, faultPortLow, faultPortHigh)
-	return 0
+	base, err := freePortRange(n)
+	require.NoError(t, err)
+	return base
 }
 
 // missingService fails under CI=true and skips loudly otherwise.
@@ -992,7 +965,7 @@ func (pg *privatePostgres) start(t *testing.T) {
 		pg.port, pg.dir)
 	out, err := pg.ctl("-D", pg.dataDir(), "-l", pg.logFile(), "-w", "-t", strconv.Itoa(int(faultStartWait.Seconds())),
 		"-o", opts, "start").CombinedOutput()
-	require.NoError(t, err, "pg_ctl start: %s\n%s", out, tail(pg.logFile(), faultNodeLines))
+	require.NoError(t, err, "pg_ctl start: %s\n%s", out, logTail(pg.logFile(), faultNodeLines))
 	pg.up = true
 }
 
