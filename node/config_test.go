@@ -55,6 +55,7 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"consensus.skip_window", func(c *Config) { c.Consensus.SkipWindow = maxSkipWindow + 1 }},
 		{"consensus.tick_interval", func(c *Config) { c.Consensus.TickInterval = 0 }},
 		{"consensus.wal_file", func(c *Config) { c.Consensus.WALFile = "" }},
+		{"consensus.busy_block_gap", func(c *Config) { c.Consensus.BusyBlockGap = Duration(maxBusyBlockGap + 1) }},
 		{"storage.cache_bytes", func(c *Config) { c.Storage.CacheBytes = maxStorageBytes + 1 }},
 		{"storage.memtable_bytes", func(c *Config) { c.Storage.MemtableBytes = minMemtableBytes - 1 }},
 		{"storage.state_cache_bytes", func(c *Config) { c.Storage.StateCacheBytes = 0 }},

@@ -78,10 +78,14 @@ func (n *Node) maybeBuild(ctx context.Context, d *driverState) {
 		return
 	}
 	n.mu.RLock()
-	idleUntil := n.chain.lastTime.Add(n.blockInterval())
+	last := lastBlock{at: n.chain.lastTime}
+	if n.chain.tip != nil {
+		last.txs = len(n.chain.tip.Block.Txs)
+	}
 	n.mu.RUnlock()
-	if b.round == 0 && n.mempool.Size() == 0 {
-		if wait := idleUntil.Sub(n.now()); wait > 0 {
+	if b.round == 0 {
+		wait := buildWait(n.now(), last, n.mempool.Size(), n.blockInterval(), n.cfg.Consensus.BusyBlockGap.Duration())
+		if wait > 0 {
 			if !d.buildArmed {
 				d.buildTimer.Reset(wait)
 				d.buildArmed = true
@@ -98,6 +102,29 @@ func (n *Node) maybeBuild(ctx context.Context, d *driverState) {
 	n.noteSlow("build block", start, b.height, len(blk.Txs))
 	n.noteExecCost(time.Since(start), len(blk.Txs))
 	n.step(ctx, d, consensus.BlockBuilt{Height: b.height, Round: b.round, Block: blk.Encode(), BlockHash: blk.Hash()})
+}
+
+// lastBlock is what a proposer knows of the block before the one it builds.
+type lastBlock struct {
+	at  time.Time // local time it committed
+	txs int
+}
+
+// buildWait is how long a round-0 proposer waits before building, given
+// the last block and how many transactions are pending. An empty mempool
+// waits out the idle interval. After a block of more than one transaction
+// (load) it waits out busyGap, so the next block is fuller, but never half
+// the idle interval or more, which would run into the other validators'
+// propose timeouts; after a block of one transaction or none (light load)
+// it builds at once.
+func buildWait(now time.Time, last lastBlock, pending int, idle, busyGap time.Duration) time.Duration {
+	switch {
+	case pending == 0:
+		return last.at.Add(idle).Sub(now)
+	case last.txs > 1:
+		return last.at.Add(min(busyGap, idle/2)).Sub(now)
+	}
+	return 0
 }
 
 // buildBlock reaps the mempool, executes the transactions on the parent
