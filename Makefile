@@ -22,6 +22,8 @@ SEEDS          ?= 1000  # make sim: consensus simulation seeds
 FUZZTIME       ?= 30s   # make fuzz: time per Fuzz target
 BENCH_TIME     ?= 100x  # make bench: iterations per Go benchmark
 BENCH_DURATION ?= 10s   # make bench: length of the chain benchmark
+BENCH_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable  # make bench: the separate-process run's store
+BENCH_REDIS    ?= redis://127.0.0.1:6379/0                                 # make bench: and its queue
 SCENARIO       ?=       # make faults: one scenario of TestFaults (e.g. split_chain); all when empty
 SEED           ?= 0     # make faults: the fault seed to replay; 0 draws one (logged)
 REPORT_DIR     ?= dist/reliability  # make reliability-report: where the report goes
@@ -84,11 +86,13 @@ fuzz: ## Run every Fuzz target in the repo for FUZZTIME each: make fuzz FUZZTIME
 		done; \
 	done
 
-bench: ## Go benchmarks (BENCH_TIME each), `causeway bench chain` for BENCH_DURATION, a short `causeway bench e2e` closed- and open-loop
+bench: ## Go benchmarks (BENCH_TIME each), `causeway bench chain` for BENCH_DURATION, a short `causeway bench e2e` closed- and open-loop, in-process and as separate processes on BENCH_POSTGRES and BENCH_REDIS
 	$(GO) test -run '^$$' -bench . -benchtime=$(strip $(BENCH_TIME)) ./...
 	$(GO) run ./cmd/causeway bench chain --duration $(strip $(BENCH_DURATION))
 	$(GO) run ./cmd/causeway bench e2e --transfers 1000 --light 20
 	$(GO) run ./cmd/causeway bench e2e --rate 100 --duration $(strip $(BENCH_DURATION)) --light 5
+	$(GO) run ./cmd/causeway bench e2e --processes --postgres '$(strip $(BENCH_POSTGRES))' --redis '$(strip $(BENCH_REDIS))' \
+		--transfers 1000 --light 10
 
 lint: ## gofmt check, go vet and staticcheck
 	@unformatted=$$(gofmt -l .); \
