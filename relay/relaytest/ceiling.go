@@ -61,6 +61,11 @@ func (p *pacer) wait(ctx context.Context) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
 	}
+	return sleepFor(ctx, d)
+}
+
+// sleepFor waits d or until ctx ends; it reports whether d passed.
+func sleepFor(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

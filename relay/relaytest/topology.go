@@ -142,14 +142,3 @@ func (b *e2eBench) settleGateway(ctx context.Context, accepted []gatewaySent) ([
 	}
 	return sent, lat, nil
 }
-
-func sleepFor(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
