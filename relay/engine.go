@@ -233,6 +233,7 @@ func NewEngine(cfg EngineConfig, chs []EngineChain, store settlement.Store, q qu
 		if e.recon, err = NewReconciler(rchains, routes, store, log); err != nil {
 			return nil, fmt.Errorf("engine: %w", err)
 		}
+		e.recon.SetFloor(func(id string) uint64 { return e.chains[id].watcher.Latest() })
 	}
 	return e, nil
 }

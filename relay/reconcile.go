@@ -33,6 +33,19 @@ const (
 // StateRoot of its certified header at the same height.
 var ErrStateRootMismatch = errors.New("proof root differs from certified header")
 
+// ErrNodeBehind: the node answering for a chain is behind a height the
+// relay has already seen committed (it is catching up), so its latest
+// state cannot be ordered after the reads before it.
+var ErrNodeBehind = errors.New("node behind the chain")
+
+// behindWait is how long a read waits for a node behind the floor to catch
+// up (normally a block) before the pass gives up; behindPoll spaces its
+// looks.
+const (
+	behindWait = 2 * time.Second
+	behindPoll = 50 * time.Millisecond
+)
+
 // ReconcileChain is what the Reconciler reads from a chain. *chains.Client
 // provides it; Proof must verify each proof against the root it returns.
 type ReconcileChain interface {
@@ -100,6 +113,43 @@ func NewReconciler(chs map[string]ReconcileChain, routes []ReconcileRoute, sink 
 		}
 	}
 	return &Reconciler{chains: chs, routes: routes, sink: sink, log: log.Named("reconcile")}, nil
+}
+
+// SetFloor makes every read of a chain's latest height wait until the
+// answering node has reached floor(chain), at most behindWait, and fail
+// with ErrNodeBehind after that. The reads are ordered in real time (see
+// Reconciler); a node catching up after a restart or a partition answers
+// with a latest height from the past, which would break that order and
+// report a conservation break that is not there. floor is the height the
+// caller has seen committed, such as its watcher's latest.
+func (r *Reconciler) SetFloor(floor func(chain string) uint64) {
+	for id, c := range r.chains {
+		r.chains[id] = flooredChain{ReconcileChain: c, id: id, floor: floor}
+	}
+}
+
+// flooredChain is a ReconcileChain whose Status waits for a floor.
+type flooredChain struct {
+	ReconcileChain
+	id    string
+	floor func(string) uint64
+}
+
+func (c flooredChain) Status(ctx context.Context) (*chains.Status, error) {
+	floor := c.floor(c.id)
+	deadline := time.Now().Add(behindWait)
+	for {
+		st, err := c.ReconcileChain.Status(ctx)
+		if err != nil || st.LatestHeight >= floor {
+			return st, err
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%s answers at height %d, behind %d already committed: %w", c.id, st.LatestHeight, floor, ErrNodeBehind)
+		}
+		if !sleepCtx(ctx, behindPoll) {
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // Check reconciles every route once. A break is logged and returned with

@@ -307,3 +307,48 @@ func TestReconcilerBetweenLocalnets(t *testing.T) {
 		require.EqualValues(t, 45, got.InFlight.Uint64())
 	})
 }
+
+// A node catching up answers with a latest height from the past: beta's
+// node is at 3, before seq 1 (finished on alpha) was credited, while the
+// relay has seen beta commit 7. Without a floor that reads as a break;
+// with one the pass fails as behind, saves and logs no break, and passes
+// once the node has caught up.
+func TestReconcilerWaitsForALaggingNode(t *testing.T) {
+	t.Parallel()
+	build := func() (*stateChain, *stateChain) {
+		alpha, beta := newStateChain(), newStateChain()
+		alpha.setAmount(bank.BalanceKey(xfer.EscrowAddress("beta"), "USD"), 60)
+		alpha.addTask(t, "beta", 1, 60, xfer.TaskFinished)
+		beta.height = 3 // seq 1 is credited at 5
+		return alpha, beta
+	}
+	routes := []relay.ReconcileRoute{{Src: "alpha", Dst: "beta", Denoms: []string{"USD"}}}
+
+	alpha, beta := build()
+	r, err := relay.NewReconciler(map[string]relay.ReconcileChain{"alpha": alpha, "beta": beta}, routes, nil, zap.NewNop())
+	require.NoError(t, err)
+	res, err := r.Check(t.Context())
+	require.NoError(t, err)
+	require.False(t, res[0].OK, "without a floor the lagging node's state reads as a break")
+
+	alpha, beta = build()
+	sink := &recordedSink{}
+	core, logs := observer.New(zap.ErrorLevel)
+	r, err = relay.NewReconciler(map[string]relay.ReconcileChain{"alpha": alpha, "beta": beta}, routes, sink, zap.New(core))
+	require.NoError(t, err)
+	seen := map[string]uint64{"alpha": 7, "beta": 7}
+	r.SetFloor(func(id string) uint64 { return seen[id] })
+	_, err = r.Check(t.Context())
+	require.ErrorIs(t, err, relay.ErrNodeBehind)
+	require.Contains(t, err.Error(), "beta answers at height 3, behind 7")
+	require.Empty(t, sink.got)
+	require.Zero(t, logs.Len(), "no break is reported")
+
+	beta.height = 7
+	beta.setAmount(bank.SupplyKey(xfer.VoucherDenom("alpha", "USD")), 60)
+	beta.receive("alpha", 1)
+	res, err = r.Check(t.Context())
+	require.NoError(t, err)
+	require.True(t, res[0].OK, res[0].Detail)
+	require.Zero(t, logs.Len())
+}
