@@ -265,7 +265,8 @@ func printE2E(cmd *cobra.Command, res *relaytest.E2EResult, asJSON bool) error {
 	}
 	whole, rss := "whole process", ""
 	if res.Processes > 1 {
-		whole, rss = "the topology's processes and the load generator", ", summed over the topology's processes"
+		whole, rss = "the topology's processes and the load generator",
+			fmt.Sprintf(", the topology's processes (%s: shared pages counted once)", res.MemoryMeasure)
 	}
 	fmt.Fprintf(out, "cpu                   %.1f s (%s per transfer, %s)\n", res.CPUSeconds, res.CPUPerTransfer, whole)
 	fmt.Fprintf(out, "peak rss              %.0f MiB%s\n", float64(res.PeakRSSBytes)/(1<<20), rss)
@@ -274,7 +275,7 @@ func printE2E(cmd *cobra.Command, res *relaytest.E2EResult, asJSON bool) error {
 		for _, name := range slices.Sorted(maps.Keys(res.PeakRSSByProcess)) {
 			parts = append(parts, fmt.Sprintf("%s %.0f", name, float64(res.PeakRSSByProcess[name])/(1<<20)))
 		}
-		fmt.Fprintf(out, "peak rss by process   %s (MiB)\n", strings.Join(parts, ", "))
+		fmt.Fprintf(out, "peak rss by process   %s (MiB, each with the shared binary)\n", strings.Join(parts, ", "))
 	}
 	c := res.Crypto
 	fmt.Fprintf(out, "crypto per transfer   %s: 3 signatures × %s, %d proofs × %s, %d headers × %s / %.1f packets a batch\n",

@@ -43,7 +43,8 @@ const (
 	portHigh      = 32000
 	portBlockTrys = 500
 
-	clockTicks = 100 // USER_HZ: /proc/<pid>/stat counts CPU time in these
+	clockTicks  = 100 // USER_HZ: /proc/<pid>/stat counts CPU time in these
+	pssInterval = 250 * time.Millisecond
 )
 
 // procStorageTOML sizes each validator's stores for eight on one machine,
@@ -74,6 +75,9 @@ type processTopology struct {
 
 	done context.Context
 	fail context.CancelCauseFunc
+
+	mu      sync.Mutex
+	peakPSS int64
 }
 
 type benchProc struct {
@@ -174,6 +178,7 @@ func (t *processTopology) start(ctx context.Context, storeURL, queueURL string, 
 		pair.Stop()
 		return nil, err
 	}
+	go t.samplePSS()
 	return &relaytest.Topology{Pair: pair, Gateway: gw, GatewayChain: "alpha",
 		GatewaySender: t.nets[0].Accounts[t.senders+1].Address, Processes: len(t.procs),
 		Usage: t.usage, Done: t.done, Stop: func() { pair.Stop(); t.stop() }}, nil
@@ -339,10 +344,49 @@ func (t *processTopology) stop() {
 	t.fail(nil)
 }
 
-// usage sums the CPU time of the processes still running and gives each
-// one's peak resident set, from /proc.
-func (t *processTopology) usage() (cpuSeconds float64, peakRSS map[string]int64) {
-	peakRSS = make(map[string]int64, len(t.procs))
+// samplePSS adds up the processes' proportional set sizes every
+// pssInterval until the topology stops, keeping the largest sum.
+func (t *processTopology) samplePSS() {
+	tick := time.NewTicker(pssInterval)
+	defer tick.Stop()
+	for {
+		var sum int64
+		for _, p := range t.procs {
+			sum += procKB("/proc/"+strconv.Itoa(p.cmd.Process.Pid)+"/smaps_rollup", "Pss:") << 10
+		}
+		t.mu.Lock()
+		t.peakPSS = max(t.peakPSS, sum)
+		t.mu.Unlock()
+		select {
+		case <-tick.C:
+		case <-t.done.Done():
+			return
+		}
+	}
+}
+
+// procKB reads the "<field> <n> kB" line of a /proc file; 0 when absent.
+func procKB(path, field string) int64 {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, field); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb
+		}
+	}
+	return 0
+}
+
+// usage sums the CPU time of the processes still running, with the peak
+// of their summed PSS and each one's peak resident set, from /proc.
+func (t *processTopology) usage() relaytest.Usage {
+	u := relaytest.Usage{PeakRSS: make(map[string]int64, len(t.procs))}
+	t.mu.Lock()
+	u.PeakPSS = t.peakPSS
+	t.mu.Unlock()
 	for _, p := range t.procs {
 		pid := strconv.Itoa(p.cmd.Process.Pid)
 		if stat, err := os.ReadFile("/proc/" + pid + "/stat"); err == nil {
@@ -351,22 +395,15 @@ func (t *processTopology) usage() (cpuSeconds float64, peakRSS map[string]int64)
 			if i := strings.LastIndexByte(string(stat), ')'); i > 0 {
 				f := strings.Fields(string(stat[i+1:]))
 				if len(f) > 12 {
-					u, _ := strconv.ParseInt(f[11], 10, 64)
-					s, _ := strconv.ParseInt(f[12], 10, 64)
-					cpuSeconds += float64(u+s) / clockTicks
+					user, _ := strconv.ParseInt(f[11], 10, 64)
+					sys, _ := strconv.ParseInt(f[12], 10, 64)
+					u.CPUSeconds += float64(user+sys) / clockTicks
 				}
 			}
 		}
-		if status, err := os.ReadFile("/proc/" + pid + "/status"); err == nil {
-			for _, line := range strings.Split(string(status), "\n") {
-				if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-					kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-					peakRSS[p.name] = kb << 10
-				}
-			}
-		}
+		u.PeakRSS[p.name] = procKB("/proc/"+pid+"/status", "VmHWM:") << 10
 	}
-	return cpuSeconds, peakRSS
+	return u
 }
 
 // logTail is the last n lines of the file at path.

@@ -107,6 +107,12 @@ type E2EOptions struct {
 	Progress   func(format string, args ...any)
 }
 
+// E2EResult.MemoryMeasure values.
+const (
+	MemoryProcessRSS = "process peak RSS"
+	MemorySummedPSS  = "peak of the processes' summed PSS"
+)
+
 // Latency is the median and 99th percentile of a set of durations.
 type Latency struct {
 	P50 time.Duration `json:"p50_ns"`
@@ -158,13 +164,18 @@ type E2EResult struct {
 	Processes int `json:"processes"`
 	// CPU over the throughput phase of the whole process (chains, relay,
 	// store client, load generator), or of the topology's processes and the
-	// load generator. PeakRSSBytes is the process's peak resident set, or
-	// the sum of the topology processes' peaks.
+	// load generator.
 	CPUSeconds     float64       `json:"cpu_seconds"`
 	CPUPerTransfer time.Duration `json:"cpu_per_transfer_ns"`
-	PeakRSSBytes   int64         `json:"peak_rss_bytes"`
-	// PeakRSSByProcess is each topology process's peak (separate
-	// processes only).
+	// PeakRSSBytes is the memory of the whole topology at its peak: the
+	// process's peak resident set, or for separate processes the largest
+	// sum of their proportional set sizes (shared pages, such as the
+	// binary's text, counted once) sampled while they ran. MemoryMeasure
+	// says which.
+	PeakRSSBytes  int64  `json:"peak_rss_bytes"`
+	MemoryMeasure string `json:"memory_measure"`
+	// PeakRSSByProcess is each topology process's own peak resident set
+	// (separate processes only); each counts the shared pages in full.
 	PeakRSSByProcess map[string]int64 `json:"peak_rss_by_process,omitempty"`
 
 	// Crypto is the signature and proof work one transfer needs, measured
@@ -491,13 +502,10 @@ func (b *e2eBench) throughput(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.res.PeakRSSBytes = localnet.PeakRSS()
+	b.res.PeakRSSBytes, b.res.MemoryMeasure = localnet.PeakRSS(), MemoryProcessRSS
 	if b.topo != nil {
-		_, b.res.PeakRSSByProcess = b.topo.Usage()
-		b.res.PeakRSSBytes = 0
-		for _, n := range b.res.PeakRSSByProcess {
-			b.res.PeakRSSBytes += n
-		}
+		u := b.topo.Usage()
+		b.res.PeakRSSBytes, b.res.PeakRSSByProcess, b.res.MemoryMeasure = u.PeakPSS, u.PeakRSS, MemorySummedPSS
 	}
 	if len(sent) == 0 {
 		return errors.New("nothing sent")
@@ -515,8 +523,7 @@ func (b *e2eBench) throughput(ctx context.Context) error {
 func (b *e2eBench) cpuSeconds() float64 {
 	cpu := localnet.CPUSeconds()
 	if b.topo != nil {
-		c, _ := b.topo.Usage()
-		cpu += c
+		cpu += b.topo.Usage().CPUSeconds
 	}
 	return cpu
 }

@@ -28,13 +28,24 @@ type Topology struct {
 	GatewaySender attest.Address
 	// Processes is how many processes the topology runs.
 	Processes int
-	// Usage is the CPU time the topology's processes have used so far and
-	// each one's peak resident set, by name.
-	Usage func() (cpuSeconds float64, peakRSS map[string]int64)
+	// Usage is what the topology's processes have used so far.
+	Usage func() Usage
 	// Done ends, with the cause as its error, when a process exits on its
 	// own.
 	Done context.Context
 	Stop func()
+}
+
+// Usage is what a Topology's processes have used.
+type Usage struct {
+	CPUSeconds float64
+	// PeakPSS is the largest sum of the processes' proportional set sizes
+	// seen: their resident memory with pages they share (the binary's
+	// text) counted once, sampled while they run.
+	PeakPSS int64
+	// PeakRSS is each process's own peak resident set, by name; each
+	// counts the shared pages in full.
+	PeakRSS map[string]int64
 }
 
 // Start starts a topology whose relay and gateway use the store and queue
