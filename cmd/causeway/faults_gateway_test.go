@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -114,115 +112,39 @@ func (n *faultNet) killGateway(t *testing.T) {
 	}, nil)
 }
 
-// gatewayLoad submits intents through the gateway at faultGatewayRate,
-// each under its own Idempotency-Key, retrying a key whose answer did not
-// come (the gateway down, 5xx, 409 in flight) until it does.
-type gatewayLoad struct {
-	c        *client.Client
-	from, to api.Endpoint
-	prefix   string
-	stopc    chan struct{}
-	wg       sync.WaitGroup
-
-	mu       sync.Mutex
-	accepted []gatewaySent
-	errs     []error
-}
-
-// gatewaySent is one intent the gateway accepted.
-type gatewaySent struct {
-	resp   api.SubmitResponse
-	sentAt time.Time // the first attempt
-}
-
-func (n *faultNet) startGatewayLoad(t *testing.T) *gatewayLoad {
+// startGatewayLoad submits intents through the gateway at
+// faultGatewayRate, each under its own Idempotency-Key, retrying a key
+// whose answer did not come (the gateway down, 5xx, 409 in flight) until
+// it does.
+func (n *faultNet) startGatewayLoad(t *testing.T) *relaytest.GatewayLoad {
 	c, err := client.New("http://"+n.gatewayAddr(), n.gwKey)
 	require.NoError(t, err)
-	l := &gatewayLoad{c: c, stopc: make(chan struct{}), prefix: fmt.Sprintf("%s-%d", n.sc.Name, time.Now().UnixNano()),
-		from: api.Endpoint{Chain: "alpha", Address: n.gatewaySigner()},
-		to:   api.Endpoint{Chain: "beta", Address: relaytest.FreshAddress()}}
-	l.wg.Go(func() { l.drive(t.Context()) })
-	return l
-}
-
-func (l *gatewayLoad) drive(ctx context.Context) {
-	tick := time.NewTicker(time.Second / faultGatewayRate)
-	defer tick.Stop()
-	for i := 0; ; i++ {
-		select {
-		case <-l.stopc:
-			return
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		key := fmt.Sprintf("%s-%d", l.prefix, i)
-		req := api.SubmitRequest{Intent: &api.Intent{From: l.from, To: l.to, Amount: strconv.Itoa(faultGatewayAmount),
-			Denom: relaytest.Denom, Fee: "1", TimeoutSeconds: uint64(faultTTL.Seconds())}}
-		first := time.Now()
-		resp, err := l.submit(ctx, key, req)
-		l.mu.Lock()
-		if err != nil {
-			l.errs = append(l.errs, fmt.Errorf("intent %s: %w", key, err))
-		} else {
-			l.accepted = append(l.accepted, gatewaySent{*resp, first})
-		}
-		l.mu.Unlock()
-		if err != nil {
-			return
-		}
-	}
-}
-
-// submit posts req under key until the gateway answers it: a 202, or a
-// refusal that is final.
-func (l *gatewayLoad) submit(ctx context.Context, key string, req api.SubmitRequest) (*api.SubmitResponse, error) {
-	deadline := time.Now().Add(faultSettleWait)
-	for {
-		resp, err := l.c.Submit(ctx, key, req)
-		if err == nil {
-			return resp, nil
-		}
-		switch client.ProblemCode(err) {
-		case "", api.CodeInternal, api.CodeChainUnavailable, api.CodeIdempotencyInFlight, api.CodeRateLimited:
-			// no answer yet: the gateway is down or busy with this key
-		default:
-			return nil, err
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return nil, fmt.Errorf("no answer by %s: %w", faultSettleWait, err)
-		}
-		time.Sleep(faultGatewayRetry)
-	}
-}
-
-// stop ends the load after the submission under way has its answer.
-func (l *gatewayLoad) stop() ([]gatewaySent, error) {
-	close(l.stopc)
-	l.wg.Wait()
-	return l.accepted, errors.Join(l.errs...)
+	return relaytest.StartGatewayLoad(t.Context(), relaytest.GatewayLoadOptions{Client: c, Rate: faultGatewayRate,
+		From: api.Endpoint{Chain: "alpha", Address: n.gatewaySigner()}, To: api.Endpoint{Chain: "beta", Address: relaytest.FreshAddress()},
+		Amount: faultGatewayAmount, Fee: 1, TimeoutSeconds: uint64(faultTTL.Seconds()),
+		Prefix: fmt.Sprintf("%s-%d", n.sc.Name, time.Now().UnixNano()), RetryEvery: faultGatewayRetry, RetryFor: faultSettleWait})
 }
 
 // settledGateway turns the accepted intents into the records the checks
 // take, once each has its packet sequence, and requires that the gateway
 // signed exactly one transaction per accepted intent.
-func (n *faultNet) settledGateway(t *testing.T, ctx context.Context, accepted []gatewaySent, nonceBefore uint64) []relaytest.Sent {
+func (n *faultNet) settledGateway(t *testing.T, ctx context.Context, accepted []relaytest.GatewaySent, nonceBefore uint64) []relaytest.Sent {
 	out := make([]relaytest.Sent, 0, len(accepted))
 	for _, a := range accepted {
 		var tr *settlement.Transfer
 		if !assert.Eventually(t, func() bool {
 			var err error
-			tr, err = n.store.Get(ctx, a.resp.ID)
+			tr, err = n.store.Get(ctx, a.Resp.ID)
 			return err == nil && tr.Seq != 0
 		}, faultSettleWait, faultPoll) {
 			rec, rerr := n.store.GetRequest(ctx, faultGatewayClient, tr.ClientRef)
 			r, cerr := n.pair.Alpha.RPC.TransactionReceipt(ctx, tr.Source.TxHash)
 			t.Fatalf("gateway transfer %s never committed on alpha: row %+v; request %+v (%v); receipt on alpha %+v (%v)",
-				a.resp.ID, tr, rec, rerr, r, cerr)
+				a.Resp.ID, tr, rec, rerr, r, cerr)
 		}
 		n.sentIDs[tr.ID] = true
 		out = append(out, relaytest.Sent{Src: tr.Src, Dst: tr.Dst, Seq: tr.Seq, TxHash: tr.Source.TxHash,
-			Receiver: tr.Receiver, Amount: faultGatewayAmount, SentAt: a.sentAt})
+			Receiver: tr.Receiver, Amount: faultGatewayAmount, SentAt: a.SentAt})
 	}
 	acct, err := n.pair.Alpha.RPC.Account(ctx, n.gatewaySigner())
 	require.NoError(t, err)

@@ -259,7 +259,7 @@ func (n *faultNet) run(t *testing.T, before func(*testing.T), fault func(*testin
 	hold(t, faultTail)
 	sent, err := l.stop()
 	require.NoError(t, err)
-	accepted, err := gl.stop()
+	accepted, err := gl.Stop()
 	require.NoError(t, err, "submissions through the gateway")
 	require.GreaterOrEqual(t, len(sent), faultMinSent, "the load hardly ran")
 	if !w.from.IsZero() {

@@ -31,6 +31,7 @@ import (
 	"github.com/causeway/causeway/relay"
 	"github.com/causeway/causeway/settlement"
 	"github.com/causeway/causeway/settlement/backend"
+	"github.com/causeway/causeway/settlement/gateway/api"
 	"github.com/causeway/causeway/settlement/queue"
 )
 
@@ -473,19 +474,22 @@ func (b *e2eBench) throughput(ctx context.Context) error {
 			return err
 		}
 	}
-	var gw *gatewayLoad
+	var gw *GatewayLoad
 	if b.topo != nil && b.topo.Gateway != nil && b.o.GatewayRate > 0 {
 		b.o.Progress("throughput: %.0f intents/s through the gateway beside it", b.o.GatewayRate)
 		other := b.p.Beta.ID
 		if b.topo.GatewayChain == other {
 			other = b.p.Alpha.ID
 		}
-		gw = startGatewayLoad(ctx, b.topo, b.o.GatewayRate, other)
+		gw = StartGatewayLoad(ctx, GatewayLoadOptions{Client: b.topo.Gateway, Rate: b.o.GatewayRate, Amount: e2eAmount,
+			From:           api.Endpoint{Chain: b.topo.GatewayChain, Address: b.topo.GatewaySender},
+			To:             api.Endpoint{Chain: other, Address: FreshAddress()},
+			TimeoutSeconds: e2eGatewayTimeout})
 	}
 	cpu0 := b.cpuSeconds()
 	sent, err := b.load(ctx, b.o.Transfers, until, b.o.Rate)
 	if gw != nil {
-		accepted, gerr := gw.stop()
+		accepted, gerr := gw.Stop()
 		err = errors.Join(err, gerr)
 		if err == nil {
 			var viaGateway []Sent

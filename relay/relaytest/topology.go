@@ -55,37 +55,54 @@ type Start func(ctx context.Context, storeURL, queueURL string) (*Topology, erro
 // e2eGatewayTimeout is an intent's deadline after the source's latest block.
 const e2eGatewayTimeout = uint64(e2eTTL / time.Second)
 
-// gatewayLoad submits intents through a Topology's gateway at a fixed rate
-// while the throughput phase runs, each under its own Idempotency-Key.
-type gatewayLoad struct {
-	topo     *Topology
-	rate     float64
-	from, to api.Endpoint
-	prefix   string
-	stopc    chan struct{}
-	wg       sync.WaitGroup
+// GatewayLoadOptions shape a GatewayLoad.
+type GatewayLoadOptions struct {
+	Client   *client.Client
+	From, To api.Endpoint
+	Rate     float64 // intents per second
+	Amount   uint64
+	Fee      uint64
+	// TimeoutSeconds is each intent's deadline after the source's latest
+	// block time.
+	TimeoutSeconds uint64
+	// Prefix starts every Idempotency-Key; a fresh one when empty.
+	Prefix string
+	// RetryEvery, when set, posts a key again while the gateway has not
+	// answered it (down, 5xx, rate limited, the key in flight), at most
+	// until RetryFor has passed; otherwise the first error stops the load.
+	RetryEvery, RetryFor time.Duration
+}
+
+// GatewayLoad submits intents through a gateway at a fixed rate, each
+// under its own Idempotency-Key, until Stop.
+type GatewayLoad struct {
+	o     GatewayLoadOptions
+	stopc chan struct{}
+	wg    sync.WaitGroup
 
 	mu       sync.Mutex
-	accepted []gatewaySent
+	accepted []GatewaySent
 	err      error
 }
 
-type gatewaySent struct {
-	id     settlement.TransferID
-	sentAt time.Time
+// GatewaySent is an intent the gateway accepted.
+type GatewaySent struct {
+	Resp   api.SubmitResponse
+	SentAt time.Time // the first attempt
 }
 
-func startGatewayLoad(ctx context.Context, topo *Topology, rate float64, other string) *gatewayLoad {
-	l := &gatewayLoad{topo: topo, rate: rate, stopc: make(chan struct{}),
-		prefix: "bench-" + strconv.FormatInt(time.Now().UnixNano(), 36),
-		from:   api.Endpoint{Chain: topo.GatewayChain, Address: topo.GatewaySender},
-		to:     api.Endpoint{Chain: other, Address: FreshAddress()}}
+// StartGatewayLoad starts submitting in the background.
+func StartGatewayLoad(ctx context.Context, o GatewayLoadOptions) *GatewayLoad {
+	if o.Prefix == "" {
+		o.Prefix = "load-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	l := &GatewayLoad{o: o, stopc: make(chan struct{})}
 	l.wg.Go(func() { l.drive(ctx) })
 	return l
 }
 
-func (l *gatewayLoad) drive(ctx context.Context) {
-	tick := time.NewTicker(time.Duration(float64(time.Second) / l.rate))
+func (l *GatewayLoad) drive(ctx context.Context) {
+	tick := time.NewTicker(time.Duration(float64(time.Second) / l.o.Rate))
 	defer tick.Stop()
 	for i := 0; ; i++ {
 		select {
@@ -95,15 +112,16 @@ func (l *gatewayLoad) drive(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		req := api.SubmitRequest{Intent: &api.Intent{From: l.from, To: l.to, Amount: strconv.Itoa(e2eAmount),
-			Denom: Denom, TimeoutSeconds: e2eGatewayTimeout}}
+		key := l.o.Prefix + "-" + strconv.Itoa(i)
+		req := api.SubmitRequest{Intent: &api.Intent{From: l.o.From, To: l.o.To, Amount: strconv.FormatUint(l.o.Amount, 10),
+			Denom: Denom, Fee: strconv.FormatUint(l.o.Fee, 10), TimeoutSeconds: l.o.TimeoutSeconds}}
 		at := time.Now()
-		resp, err := l.topo.Gateway.Submit(ctx, l.prefix+"-"+strconv.Itoa(i), req)
+		resp, err := l.submit(ctx, key, req)
 		l.mu.Lock()
 		if err != nil {
-			l.err = fmt.Errorf("gateway intent %d: %w", i, err)
+			l.err = fmt.Errorf("intent %s: %w", key, err)
 		} else {
-			l.accepted = append(l.accepted, gatewaySent{resp.ID, at})
+			l.accepted = append(l.accepted, GatewaySent{*resp, at})
 		}
 		l.mu.Unlock()
 		if err != nil {
@@ -112,8 +130,33 @@ func (l *gatewayLoad) drive(ctx context.Context) {
 	}
 }
 
-// stop ends the load after the submission under way has its answer.
-func (l *gatewayLoad) stop() ([]gatewaySent, error) {
+// submit posts req under key until the gateway answers it, when retrying:
+// a 202, or a refusal that is final.
+func (l *GatewayLoad) submit(ctx context.Context, key string, req api.SubmitRequest) (*api.SubmitResponse, error) {
+	deadline := time.Now().Add(l.o.RetryFor)
+	for {
+		resp, err := l.o.Client.Submit(ctx, key, req)
+		if err == nil || l.o.RetryEvery == 0 {
+			return resp, err
+		}
+		switch client.ProblemCode(err) {
+		case "", api.CodeInternal, api.CodeChainUnavailable, api.CodeIdempotencyInFlight, api.CodeRateLimited:
+			// no answer yet: the gateway is down or busy with this key
+		default:
+			return nil, err
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("no answer by %s: %w", l.o.RetryFor, err)
+		}
+		if !sleepFor(ctx, l.o.RetryEvery) {
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Stop ends the load after the submission under way has its answer and
+// returns the intents accepted, with the error that stopped it if any.
+func (l *GatewayLoad) Stop() ([]GatewaySent, error) {
 	close(l.stopc)
 	l.wg.Wait()
 	return l.accepted, l.err
@@ -122,13 +165,13 @@ func (l *gatewayLoad) stop() ([]gatewaySent, error) {
 // settleGateway waits until every accepted intent has ended in the store
 // and returns the records the final check takes, with each one's latency
 // from submission to finished.
-func (b *e2eBench) settleGateway(ctx context.Context, accepted []gatewaySent) ([]Sent, []time.Duration, error) {
+func (b *e2eBench) settleGateway(ctx context.Context, accepted []GatewaySent) ([]Sent, []time.Duration, error) {
 	deadline := time.Now().Add(e2eSettleTimeout)
 	sent := make([]Sent, 0, len(accepted))
 	var lat []time.Duration
 	for _, a := range accepted {
 		for {
-			t, err := b.store.Get(ctx, a.id)
+			t, err := b.store.Get(ctx, a.Resp.ID)
 			if err != nil && !errors.Is(err, settlement.ErrNotFound) {
 				return nil, nil, err
 			}
@@ -137,14 +180,14 @@ func (b *e2eBench) settleGateway(ctx context.Context, accepted []gatewaySent) ([
 					return nil, nil, fmt.Errorf("gateway transfer %s ended %s without committing", t.ID, t.Status)
 				}
 				sent = append(sent, Sent{Src: t.Src, Dst: t.Dst, Seq: t.Seq, TxHash: t.Source.TxHash, Receiver: t.Receiver,
-					Amount: e2eAmount, SentAt: a.sentAt})
+					Amount: e2eAmount, SentAt: a.SentAt})
 				if t.Status == settlement.StatusFinished {
-					lat = append(lat, t.StatusAt.Sub(a.sentAt))
+					lat = append(lat, t.StatusAt.Sub(a.SentAt))
 				}
 				break
 			}
 			if time.Now().After(deadline) {
-				return nil, nil, fmt.Errorf("gateway transfer %s not ended %s after the load", a.id, e2eSettleTimeout)
+				return nil, nil, fmt.Errorf("gateway transfer %s not ended %s after the load", a.Resp.ID, e2eSettleTimeout)
 			}
 			if !sleepFor(ctx, e2eTailPoll) {
 				return nil, nil, ctx.Err()
