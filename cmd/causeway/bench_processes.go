@@ -420,18 +420,25 @@ func logTail(path string, n int) string {
 func freePortRange(n int) (int, error) {
 	for range portBlockTrys {
 		base := portLow + rand.IntN(portHigh-portLow-n)
-		free := true
-		for p := base; p < base+n && free; p++ {
-			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-			if err != nil {
-				free = false
-				continue
-			}
-			l.Close()
+		ports := make([]int, n)
+		for i := range ports {
+			ports[i] = base + i
 		}
-		if free {
+		if portsFree(ports...) {
 			return base, nil
 		}
 	}
 	return 0, fmt.Errorf("no block of %d free ports in %d..%d", n, portLow, portHigh)
+}
+
+// portsFree reports whether nothing listens on any of ports on loopback.
+func portsFree(ports ...int) bool {
+	for _, p := range ports {
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			return false
+		}
+		l.Close()
+	}
+	return true
 }

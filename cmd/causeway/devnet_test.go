@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -69,16 +68,7 @@ func freeDevnetBase(t *testing.T) int {
 				ports = append(ports, base+k*devnetPortsPerChain+v, base+k*devnetPortsPerChain+devnetRPCOffset+v)
 			}
 		}
-		free := true
-		for _, p := range ports {
-			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-			if err != nil {
-				free = false
-				break
-			}
-			l.Close()
-		}
-		if free {
+		if portsFree(ports...) {
 			return base
 		}
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,16 +57,7 @@ func freeBase(t *testing.T) int {
 		// Below the ephemeral range, apart from the devnet tests'
 		// (10000–16000) and localnet's and the fault tests' (20000–32000).
 		base := 16000 + (os.Getpid()*7+try*211)%3800
-		ok := true
-		for _, p := range []int{base, base + 1, base + 2, base + 3, base + 100, base + 101, base + 102, base + 103} {
-			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-			if err != nil {
-				ok = false
-				break
-			}
-			l.Close()
-		}
-		if ok {
+		if portsFree(base, base+1, base+2, base+3, base+100, base+101, base+102, base+103) {
 			return base
 		}
 	}
