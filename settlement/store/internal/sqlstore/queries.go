@@ -68,25 +68,46 @@ func (s *Store) Stuck(ctx context.Context, stage settlement.Stage, enteredBefore
 	if !ok {
 		return nil, fmt.Errorf("stuck transfers: stage %q: %w", stage, settlement.ErrInvalid)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+transferCols+` FROM transfers
+	out, err := s.queryTransfers(ctx, s.r, `SELECT `+transferCols+` FROM transfers
 WHERE status = $1 AND status_at < $2 ORDER BY status_at, row_id LIMIT $3`,
 		string(status), s.d.Time(enteredBefore.UTC()), settlement.PageSize(limit))
 	if err != nil {
 		return nil, fmt.Errorf("stuck transfers in %s: %w", stage, err)
+	}
+	return out, nil
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryTransfers runs query, which selects transferCols, on q and returns
+// its rows.
+func (s *Store) queryTransfers(ctx context.Context, q querier, query string, args ...any) ([]*settlement.Transfer, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.mapErr(err)
 	}
 	defer rows.Close()
 	var out []*settlement.Transfer
 	for rows.Next() {
 		t, _, err := scanTransfer(rows)
 		if err != nil {
-			return nil, fmt.Errorf("stuck transfers in %s: %w", stage, err)
+			return nil, err
 		}
 		out = append(out, t)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("stuck transfers in %s: %w", stage, err)
+	return out, s.mapErr(rows.Err())
+}
+
+// byID keys ts by id.
+func byID(ts []*settlement.Transfer) map[settlement.TransferID]*settlement.Transfer {
+	out := make(map[settlement.TransferID]*settlement.Transfer, len(ts))
+	for _, t := range ts {
+		out[t.ID] = t
 	}
-	return out, nil
+	return out
 }
 
 // RecordAttempt implements settlement.Store.

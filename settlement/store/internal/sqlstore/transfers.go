@@ -282,6 +282,7 @@ func (s *Store) TransitionBatch(ctx context.Context, reqs []settlement.Transitio
 	groups := make(map[string][]int)
 	var keys []string
 	var single []int
+	var writes []string // ids of the rows the UPDATEs may move
 	for _, i := range valid {
 		r := reqs[i]
 		cur := current[r.ID]
@@ -291,6 +292,7 @@ func (s *Store) TransitionBatch(ctx context.Context, reqs []settlement.Transitio
 		case cur.Status != r.From:
 			res[i].Transfer = cur
 			res[i].Err = fmt.Errorf("transition %s %s → %s: transfer is %s: %w", r.ID, r.From, r.To, cur.Status, settlement.ErrConflict)
+			continue
 		default:
 			k := groupKey(r)
 			if groups[k] == nil {
@@ -298,8 +300,9 @@ func (s *Store) TransitionBatch(ctx context.Context, reqs []settlement.Transitio
 			}
 			groups[k] = append(groups[k], i)
 		}
+		writes = append(writes, string(r.ID))
 	}
-	if len(groups) == 0 && len(single) == 0 {
+	if len(writes) == 0 {
 		return res, nil
 	}
 	slices.SortStableFunc(single, func(a, b int) int { return strings.Compare(string(reqs[a].ID), string(reqs[b].ID)) })
@@ -307,7 +310,7 @@ func (s *Store) TransitionBatch(ctx context.Context, reqs []settlement.Transitio
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		// Lock the rows in id order first, so overlapping batches cannot
 		// deadlock whatever order an UPDATE visits its rows in.
-		if err := s.lockRows(ctx, tx, ids); err != nil {
+		if err := s.lockRows(ctx, tx, writes); err != nil {
 			return err
 		}
 		var moved []*settlement.Transfer
@@ -379,23 +382,11 @@ func (s *Store) transitionGroup(ctx context.Context, tx *sql.Tx, reqs []settleme
 		ids[k] = string(reqs[i].ID)
 	}
 	q, args := s.transitionQuery(func(u *setter) string { return u.idIn(ids) }, r.From, r.To, r.Evidence)
-	rows, err := tx.QueryContext(ctx, q, args...)
+	ts, err := s.queryTransfers(ctx, tx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("transition %d transfers %s → %s: %w", len(g), r.From, r.To, s.mapErr(err))
+		return nil, fmt.Errorf("transition %d transfers %s → %s: %w", len(g), r.From, r.To, err)
 	}
-	defer rows.Close()
-	out := make(map[settlement.TransferID]*settlement.Transfer, len(g))
-	for rows.Next() {
-		t, _, err := scanTransfer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[t.ID] = t
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("transition %d transfers %s → %s: %w", len(g), r.From, r.To, s.mapErr(err))
-	}
-	return out, nil
+	return byID(ts), nil
 }
 
 // lockRows takes the write locks of the transfers whose id is in ids, in id
@@ -418,24 +409,12 @@ func (s *Store) lockRows(ctx context.Context, tx *sql.Tx, ids []string) error {
 // currentRows reads the transfers whose id is in ids, keyed by id. A
 // transfer found only by its packet key is not in the map.
 func (s *Store) currentRows(ctx context.Context, ids []string) (map[settlement.TransferID]*settlement.Transfer, error) {
-	out := make(map[settlement.TransferID]*settlement.Transfer, len(ids))
 	var u setter
-	rows, err := s.r.QueryContext(ctx, `SELECT `+transferCols+` FROM transfers WHERE `+u.idIn(ids), u.args...)
+	ts, err := s.queryTransfers(ctx, s.r, `SELECT `+transferCols+` FROM transfers WHERE `+u.idIn(ids), u.args...)
 	if err != nil {
-		return nil, fmt.Errorf("read %d transfers: %w", len(ids), s.mapErr(err))
+		return nil, fmt.Errorf("read %d transfers: %w", len(ids), err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		t, _, err := scanTransfer(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read %d transfers: %w", len(ids), err)
-		}
-		out[t.ID] = t
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read %d transfers: %w", len(ids), s.mapErr(err))
-	}
-	return out, nil
+	return byID(ts), nil
 }
 
 func checkRequest(r settlement.TransitionRequest) error {
