@@ -700,16 +700,16 @@ func (e *Engine) AuditStore(ctx context.Context) (*StoreAudit, error) {
 		if err != nil {
 			return audit, fmt.Errorf("list %s transfers: %w", st, err)
 		}
+		tasks, err := e.sourceTasks(ctx, ts)
+		if err != nil {
+			return audit, err
+		}
 		for _, t := range ts {
 			src := e.chains[t.Src]
 			if src == nil || e.chains[t.Dst] == nil {
 				continue
 			}
-			tasks, err := src.node.Tasks(ctx, t.Dst, []uint64{t.Seq})
-			if err != nil {
-				return audit, fmt.Errorf("task of %s: %w", t.ID, err)
-			}
-			task := tasks[0]
+			task := tasks[t.ID]
 			switch {
 			case task != nil && task.Height < t.Confirm.Height:
 				continue // read from a node that has not reached the ending's block
@@ -737,6 +737,34 @@ func (e *Engine) AuditStore(ctx context.Context) (*StoreAudit, error) {
 	}
 	e.m.StoreAudit(audit.Checked-len(audit.Disagrees), len(audit.Disagrees))
 	return audit, nil
+}
+
+// sourceTasks reads the source chain's task of each of ts on this
+// engine's routes, one batched call per route, keyed by transfer.
+func (e *Engine) sourceTasks(ctx context.Context, ts []*settlement.Transfer) (map[settlement.TransferID]*chains.Task, error) {
+	type route struct{ src, dst string }
+	byRoute := make(map[route][]*settlement.Transfer)
+	for _, t := range ts {
+		if e.chains[t.Src] != nil && e.chains[t.Dst] != nil {
+			r := route{t.Src, t.Dst}
+			byRoute[r] = append(byRoute[r], t)
+		}
+	}
+	out := make(map[settlement.TransferID]*chains.Task, len(ts))
+	for r, group := range byRoute {
+		seqs := make([]uint64, len(group))
+		for i, t := range group {
+			seqs[i] = t.Seq
+		}
+		tasks, err := e.chains[r.src].node.Tasks(ctx, r.dst, seqs)
+		if err != nil {
+			return nil, fmt.Errorf("tasks %s→%s: %w", r.src, r.dst, err)
+		}
+		for i, t := range group {
+			out[t.ID] = tasks[i]
+		}
+	}
+	return out, nil
 }
 
 // metricsLoop samples queue depths and cursors every MetricsInterval.
