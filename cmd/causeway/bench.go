@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -151,8 +152,9 @@ func newBenchE2ECmd() *cobra.Command {
 			"`causeway node`, one `causeway relay` and one `causeway gateway`, sharing the --postgres\n" +
 			"store and the --redis queue (both required). The load generator stays in this process\n" +
 			"and sends through the validators' RPC; --gateway-rate intents per second also go through\n" +
-			"the gateway's REST API during the throughput phase. CPU and peak RSS are then the\n" +
-			"topology's processes' (peak RSS summed over them).",
+			"the gateway's REST API during the throughput phase. CPU is then the topology's\n" +
+			"processes' and the load generator's, and memory the peak of the processes' summed PSS\n" +
+			"(their shared pages counted once), with each process's own peak RSS beside it.",
 		Args: cobra.NoArgs,
 		RunE: runBenchE2E,
 	}
@@ -209,8 +211,8 @@ func runBenchE2E(cmd *cobra.Command, _ []string) error {
 	defer scratch.close()
 	o.Dir, o.Logger, o.Progress = scratch.dir, scratch.log, scratch.progress
 	if processes {
-		o.BlockIntervalMs = withDefault(o.BlockIntervalMs, chains.DefaultParams().BlockIntervalMs)
-		o.Senders = withDefault(o.Senders, relaytest.DefaultE2ESenders)
+		o.BlockIntervalMs = cmp.Or(o.BlockIntervalMs, chains.DefaultParams().BlockIntervalMs)
+		o.Senders = cmp.Or(o.Senders, relaytest.DefaultE2ESenders)
 		o.Start = processStarter(scratch.dir, o.Senders, o.BlockIntervalMs, scratch.progress)
 	}
 	if path, _ := f.GetString(flagBenchCPUProfile); path != "" {
@@ -324,13 +326,4 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// withDefault is v, or def when v is zero.
-func withDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/causeway/causeway/chains"
 	"github.com/causeway/causeway/node"
+	"github.com/causeway/causeway/node/store"
 	"github.com/causeway/causeway/relay/relaytest"
 	"github.com/causeway/causeway/settlement/gateway/client"
 )
@@ -47,14 +48,18 @@ const (
 	pssInterval = 250 * time.Millisecond
 )
 
-// procStorageTOML sizes each validator's stores for eight on one machine,
-// as the in-process devnet does (store.SmallConfig and a small state cache).
-const procStorageTOML = `
-[storage]
-cache_bytes = 8388608
-memtable_bytes = 8388608
-state_cache_bytes = 16777216
-`
+// procStateCacheBytes sizes each validator's state caches: eight share
+// one machine.
+const procStateCacheBytes = 16 << 20
+
+// procStorageTOML sizes each validator's stores for eight on one machine:
+// Pebble as store.SmallConfig (what the in-process devnet uses) and a small
+// state cache.
+func procStorageTOML() string {
+	small := store.SmallConfig()
+	return fmt.Sprintf("\n[storage]\ncache_bytes = %d\nmemtable_bytes = %d\nstate_cache_bytes = %d\n",
+		small.CacheBytes, small.MemTableBytes, procStateCacheBytes)
+}
 
 func appendFile(path, text string) error {
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
@@ -131,7 +136,7 @@ func (t *processTopology) start(ctx context.Context, storeURL, queueURL string, 
 	}
 	for _, tn := range t.nets {
 		for _, v := range tn.Validators {
-			if err := appendFile(filepath.Join(v.Home, node.ConfigFile), procStorageTOML); err != nil {
+			if err := appendFile(filepath.Join(v.Home, node.ConfigFile), procStorageTOML()); err != nil {
 				return nil, err
 			}
 		}

@@ -475,16 +475,18 @@ func (b *e2eBench) throughput(ctx context.Context) error {
 		}
 	}
 	var gw *GatewayLoad
+	var gwo GatewayLoadOptions
 	if b.topo != nil && b.topo.Gateway != nil && b.o.GatewayRate > 0 {
 		b.o.Progress("throughput: %.0f intents/s through the gateway beside it", b.o.GatewayRate)
 		other := b.p.Beta.ID
 		if b.topo.GatewayChain == other {
 			other = b.p.Alpha.ID
 		}
-		gw = StartGatewayLoad(ctx, GatewayLoadOptions{Client: b.topo.Gateway, Rate: b.o.GatewayRate, Amount: e2eAmount,
+		gwo = GatewayLoadOptions{Client: b.topo.Gateway, Rate: b.o.GatewayRate, Amount: e2eAmount,
 			From:           api.Endpoint{Chain: b.topo.GatewayChain, Address: b.topo.GatewaySender},
 			To:             api.Endpoint{Chain: other, Address: FreshAddress()},
-			TimeoutSeconds: e2eGatewayTimeout})
+			TimeoutSeconds: e2eGatewayTimeout}
+		gw = StartGatewayLoad(ctx, gwo)
 	}
 	cpu0 := b.cpuSeconds()
 	sent, err := b.load(ctx, b.o.Transfers, until, b.o.Rate)
@@ -494,7 +496,7 @@ func (b *e2eBench) throughput(ctx context.Context) error {
 		if err == nil {
 			var viaGateway []Sent
 			var lat []time.Duration
-			viaGateway, lat, err = b.settleGateway(ctx, accepted)
+			viaGateway, lat, err = b.settleGateway(ctx, gwo, accepted)
 			b.all = append(b.all, viaGateway...)
 			b.res.GatewayIntents, b.res.GatewayLatency = len(viaGateway), latencyOf(lat)
 		}

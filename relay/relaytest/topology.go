@@ -2,14 +2,12 @@ package relaytest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/causeway/causeway/attest"
-	"github.com/causeway/causeway/settlement"
 	"github.com/causeway/causeway/settlement/gateway/api"
 	"github.com/causeway/causeway/settlement/gateway/client"
 )
@@ -162,37 +160,36 @@ func (l *GatewayLoad) Stop() ([]GatewaySent, error) {
 	return l.accepted, l.err
 }
 
-// settleGateway waits until every accepted intent has ended in the store
-// and returns the records the final check takes, with each one's latency
-// from submission to finished.
-func (b *e2eBench) settleGateway(ctx context.Context, accepted []GatewaySent) ([]Sent, []time.Duration, error) {
+// settleGateway waits until every intent accepted has ended in the store,
+// following the store's events like the rest of the load, and returns the
+// records the final check takes with each one's latency from submission to
+// its end.
+func (b *e2eBench) settleGateway(ctx context.Context, o GatewayLoadOptions, accepted []GatewaySent) ([]Sent, []time.Duration, error) {
+	sent := make([]Sent, len(accepted))
+	for i, a := range accepted {
+		sent[i] = Sent{Src: o.From.Chain, Dst: o.To.Chain, TxHash: a.Resp.TxHash, Receiver: o.To.Address, Amount: o.Amount,
+			SentAt: a.SentAt}
+	}
 	deadline := time.Now().Add(e2eSettleTimeout)
-	sent := make([]Sent, 0, len(accepted))
-	var lat []time.Duration
-	for _, a := range accepted {
-		for {
-			t, err := b.store.Get(ctx, a.Resp.ID)
-			if err != nil && !errors.Is(err, settlement.ErrNotFound) {
-				return nil, nil, err
-			}
-			if err == nil && t.Status.Terminal() {
-				if t.Seq == 0 {
-					return nil, nil, fmt.Errorf("gateway transfer %s ended %s without committing", t.ID, t.Status)
-				}
-				sent = append(sent, Sent{Src: t.Src, Dst: t.Dst, Seq: t.Seq, TxHash: t.Source.TxHash, Receiver: t.Receiver,
-					Amount: e2eAmount, SentAt: a.SentAt})
-				if t.Status == settlement.StatusFinished {
-					lat = append(lat, t.StatusAt.Sub(a.SentAt))
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				return nil, nil, fmt.Errorf("gateway transfer %s not ended %s after the load", a.Resp.ID, e2eSettleTimeout)
-			}
-			if !sleepFor(ctx, e2eTailPoll) {
-				return nil, nil, ctx.Err()
-			}
+	for {
+		if err := b.tail.poll(ctx); err != nil {
+			return nil, nil, err
 		}
+		settled := b.tail.settled(sent)
+		if settled == len(sent) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, nil, fmt.Errorf("gateway intents: %w", b.unsettled(sent, settled))
+		}
+		if !sleepFor(ctx, e2eTailPoll) {
+			return nil, nil, ctx.Err()
+		}
+	}
+	lat := make([]time.Duration, len(sent))
+	for i := range sent {
+		e := b.tail.ended[sent[i].TxHash]
+		sent[i].Seq, lat[i] = e.seq, e.at.Sub(sent[i].SentAt)
 	}
 	return sent, lat, nil
 }
