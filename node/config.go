@@ -37,7 +37,7 @@ const (
 	DefaultMempoolNonceWindow = 1000 // highest nonce admitted ahead of an account's next one
 	DefaultSkipWindow         = 16
 	DefaultTickInterval       = 300 * time.Millisecond
-	DefaultBusyBlockGap       = 50 * time.Millisecond
+	DefaultBusyBlockGap       = 0
 	maxBusyBlockGap           = 10 * time.Second
 	DefaultLogLevel           = "info"
 	DefaultLogFormat          = LogFormatJSON
@@ -111,7 +111,9 @@ type ConsensusConfig struct {
 	// BusyBlockGap is how long after committing a block that carried more
 	// than one transaction this node, as proposer, waits before building
 	// the next: under load fewer, fuller blocks cost less per transaction;
-	// at light load (blocks of one transaction or none) nothing waits.
+	// at light load (blocks of one transaction or none) nothing waits. Off
+	// by default: with it on, transactions admitted by a validator cut off
+	// from its peers were seen never to commit after the links healed.
 	BusyBlockGap Duration `toml:"busy_block_gap"`
 }
 
