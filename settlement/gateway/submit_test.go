@@ -153,10 +153,12 @@ func (behindNode) Status(context.Context) (*chains.Status, error) {
 func TestIntentDeadlineFromFreshestEndpoint(t *testing.T) {
 	t.Parallel()
 	real := testPair(t).Alpha.RPC
-	e := newEnv(t, withNodes("alpha", behindNode{real}, real))
-	signer := attest.AddressOf(e.signer)
+	// Read before the gateway starts: every view it takes is at least this
+	// fresh, whenever it refreshes its cache.
 	st, err := real.Status(t.Context())
 	require.NoError(t, err)
+	e := newEnv(t, withNodes("alpha", behindNode{real}, real))
+	signer := attest.AddressOf(e.signer)
 	var list api.ChainList
 	e.get("/v1/chains").decode(t, &list)
 	require.GreaterOrEqual(t, list.Chains[0].Height, st.LatestHeight, "the chain shows the freshest endpoint")
